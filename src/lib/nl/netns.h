@@ -1,0 +1,17 @@
+/* Network namespaces: open by path, enter and come back, run a function inside. */
+#pragma once
+
+/* Opens path (e.g. /var/run/netns/x or /proc/PID/ns/net) and checks it is a
+ * network namespace: -EINVAL with a message otherwise, -ENOENT when gone. */
+int netns_open(const char *path, int *ret_fd);
+
+/* An fd of the calling thread's current network namespace. */
+int netns_open_current(int *ret_fd);
+
+/* Moves the calling thread into fd's namespace; *ret_orig_fd is the one to
+ * return to with netns_leave() (which closes it). */
+int netns_enter(int fd, int *ret_orig_fd);
+int netns_leave(int orig_fd);
+
+/* Runs fn(arg) inside fd's namespace and always comes back; returns fn's result. */
+int netns_run(int fd, int (*fn)(void *arg), void *arg);

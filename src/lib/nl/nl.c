@@ -1,0 +1,1 @@
+/* TODO: implement nl/nl.h */

@@ -1,0 +1,1 @@
+/* TODO: implement nl/sysctl.h */
