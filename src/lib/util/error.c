@@ -46,7 +46,9 @@ int pt_err_wrap(int err, const char *fmt, ...)
 		snprintf(old, sizeof(old), "%s", err_msg);
 	else
 		snprintf(old, sizeof(old), "%s", strerror(err < 0 ? -err : err));
-	snprintf(err_msg, sizeof(err_msg), "%s: %s", prefix, old);
+	/* A message cut short is still worth more than none. */
+	if (snprintf(err_msg, sizeof(err_msg), "%s: %s", prefix, old) >= (int)sizeof(err_msg))
+		err_msg[sizeof(err_msg) - 2] = '~';
 	return err;
 }
 
