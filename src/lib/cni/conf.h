@@ -33,7 +33,7 @@ void cni_conf_freep(struct cni_conf **c);
 int cni_read_all(int fd, char **ret, size_t *ret_len);
 
 /* args.cni.ips and runtimeConfig.ips as addresses (CIDR or bare IP text,
- * as the reference accepts); appended to *ips/*n (malloc'd). */
+ * as the reference accepts); appended to the malloc'd array *ips of *n entries. */
 int cni_conf_requested_ips(const struct cni_conf *c, struct ip_prefix **ips, size_t *n);
 /* runtimeConfig.mac, args.cni.mac; NULL when absent. */
 const char *cni_conf_requested_mac(const struct cni_conf *c);

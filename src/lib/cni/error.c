@@ -1,1 +1,36 @@
-/* TODO: implement cni/error.h */
+/* The error JSON a plugin prints on stdout when it fails, built from the
+ * detail util/error.h recorded where the failure happened. */
+#include <jansson.h>
+#include <string.h>
+
+#include "cni/error.h"
+#include "util/error.h"
+
+void cni_error_print(FILE *out, const char *cni_version, int err)
+{
+	const char *msg = pt_err_msg();
+	int code = pt_err_cni_code();
+	json_t *j = json_object();
+	char *s;
+
+	if (!code)
+		code = CNI_ERR_INTERNAL;
+	if (!msg[0])
+		msg = strerror(err < 0 ? -err : err);
+	/* The spec's four keys; "details" is left out when empty, as the
+	 * reference does, since every message already carries its detail. */
+	if (cni_version)
+		json_object_set_new(j, "cniVersion", json_string(cni_version));
+	json_object_set_new(j, "code", json_integer(code));
+	json_object_set_new(j, "msg", json_string(msg) ? : json_string("(message not valid UTF-8)"));
+	s = json_dumps(j, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+	if (s) {
+		fputs(s, out);
+		fputc('\n', out);
+	} else {
+		fprintf(out, "{\"code\": %d, \"msg\": \"out of memory\"}\n", code);
+	}
+	free(s);
+	json_decref(j);
+	fflush(out);
+}

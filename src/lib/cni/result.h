@@ -71,6 +71,12 @@ void cni_dns_free(struct cni_dns *d);
 /* Parses a result of any supported version (its own "cniVersion" decides
  * the layout). Errors name the field (CNI code 6 or 7). */
 int cni_result_parse(json_t *j, struct cni_result **ret);
+/* Same, with error paths prefixed by `where` ("prevResult") and the version
+ * to assume when the result has no "cniVersion" (libcni takes the config's;
+ * NULL means "0.1.0" as the spec says). "ips[].interface" must index
+ * "interfaces". */
+int cni_result_parse_full(json_t *j, const char *where, const char *default_version,
+			  struct cni_result **ret);
 
 /* Writes the result as version `version` (cni_version of r is ignored).
  * Converting to 0.2.0 or older keeps one IPv4 and one IPv6 address; a result
