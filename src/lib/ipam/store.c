@@ -1,0 +1,523 @@
+/* The on-disk reservations; see store.h for the layout and why.
+ *
+ * Modes: the reference makes directories 0755 and files 0600. We make the
+ * network's own directory 0700 (deliberately stricter: the names in it are
+ * the containers' addresses and ids, which only the runtime, root, needs),
+ * the parents we create 0755 like the reference (/var/lib/cni is shared
+ * with other CNI tools), and every file 0600. Existing modes are left alone.
+ *
+ * Nothing is fsync()ed, like the reference: the promise is about processes
+ * killed at any instant, which the page cache survives. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cni/error.h"
+#include "ipam/store.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+
+#define LAST_IP_PREFIX "last_reserved_ip."
+#define TMP_SUFFIX ".tmp"
+#define CONTENT_MAX 512
+
+/* ---- paths and names ---- */
+
+static int mkdir_parents(char *path)
+{
+	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+			int err = -errno;
+
+			*p = '/';
+			return err;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+static int open_dir(const char *path)
+{
+	_cleanup_free_ char *copy = NULL;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : -errno;
+	/* First use of this network: create it, then open again. */
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	if (mkdir_parents(copy) < 0 || (mkdir(path, 0700) < 0 && errno != EEXIST))
+		return -errno;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
+}
+
+static int attach_name(const char *id, const char *ifname, char *buf)
+{
+	int n = snprintf(buf, NAME_MAX + 1, "%s:%s", id, ifname);
+
+	if (n < 0 || n > NAME_MAX)
+		return pt_err_code(-ENAMETOOLONG, CNI_ERR_INVALID_ENV,
+				   "CNI_CONTAINERID: too long for a file name: \"%s\"", id);
+	return 0;
+}
+
+/* An attachment file: exactly one ':' with something on each side. */
+static bool is_attach_name(const char *name)
+{
+	const char *c = strchr(name, ':');
+
+	return c && c != name && c[1] && !strchr(c + 1, ':');
+}
+
+static bool is_tmp_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(name, LAST_IP_PREFIX, strlen(LAST_IP_PREFIX)) == 0 &&
+	       n > strlen(TMP_SUFFIX) && strcmp(name + n - strlen(TMP_SUFFIX), TMP_SUFFIX) == 0;
+}
+
+/* ---- file contents ---- */
+
+static int content_format(const char *id, const char *ifname, char *buf)
+{
+	int n = snprintf(buf, CONTENT_MAX, "%s\r\n%s", id, ifname);
+
+	return n < 0 || n >= CONTENT_MAX ? -ENAMETOOLONG : n;
+}
+
+/* Reads a small file; the content is NUL-terminated and trimmed of
+ * surrounding white space, as the reference compares it. */
+static int read_trimmed(int dir_fd, const char *name, char *buf, char **ret)
+{
+	_cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+	char *s;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, CONTENT_MAX - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	while (n > 0 && strchr(" \t\r\n\v\f", buf[n - 1]))
+		buf[--n] = '\0';
+	for (s = buf; *s && strchr(" \t\r\n\v\f", *s); s++)
+		;
+	*ret = s;
+	return 0;
+}
+
+/* Splits "<id>\r\n<ifname>" in place; *ret_ifname NULL for the old format. */
+static void content_split(char *s, char **ret_ifname)
+{
+	char *crlf = strstr(s, "\r\n");
+
+	*ret_ifname = NULL;
+	if (crlf) {
+		*crlf = '\0';
+		*ret_ifname = crlf + 2;
+	}
+}
+
+/* ---- open, lock, close ---- */
+
+int ipam_store_open(const char *data_dir, const char *network, struct ipam_store *ret)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int dir_fd = -1, lock_fd = -1;
+
+	if (!network[0] || strchr(network, '/') || !strcmp(network, ".") || !strcmp(network, ".."))
+		return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG, "name: not usable as a directory: \"%s\"",
+				   network);
+	if (asprintf(&path, "%s/%s", data_dir, network) < 0)
+		return -ENOMEM;
+	dir_fd = open_dir(path);
+	if (dir_fd < 0)
+		return pt_err_code(dir_fd, CNI_ERR_IO, "ipam.dataDir: cannot open %s: %s", path,
+				   strerror(-dir_fd));
+	lock_fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock_fd < 0)
+		return pt_err_code(-errno, CNI_ERR_IO, "cannot open %s/lock: %m", path);
+	while (flock(lock_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return pt_err_code(-errno, CNI_ERR_IO, "cannot lock %s/lock: %m", path);
+	ret->dir_fd = TAKE_FD(dir_fd);
+	ret->lock_fd = TAKE_FD(lock_fd);
+	return 0;
+}
+
+void ipam_store_close(struct ipam_store *s)
+{
+	/* Closing the last descriptor drops the flock. */
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
+	s->lock_fd = s->dir_fd = -1;
+}
+
+/* ---- the attachment file ---- */
+
+static int attach_create(struct ipam_store *s, const char *name, const char *content, size_t len)
+{
+	_cleanup_close_ int fd = openat(s->dir_fd, name,
+					O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	ssize_t n;
+
+	if (fd < 0)
+		return pt_err_code(-errno, CNI_ERR_IO, "cannot create %s: %m", name);
+	n = write(fd, content, len);
+	if (n != (ssize_t)len || close(TAKE_FD(fd)) < 0) {
+		int err = n < 0 ? -errno : -EIO;
+
+		unlinkat(s->dir_fd, name, 0);
+		return pt_err_code(err, CNI_ERR_IO, "cannot write %s: %s", name, strerror(-err));
+	}
+	return 0;
+}
+
+int ipam_store_attach(struct ipam_store *s, const char *id, const char *ifname,
+		      bool *ret_had_reservations)
+{
+	char name[NAME_MAX + 1], want[CONTENT_MAX], buf[CONTENT_MAX], *have;
+	struct stat st;
+	int len, err;
+
+	if ((err = attach_name(id, ifname, name)) < 0)
+		return err;
+	len = content_format(id, ifname, want);
+	if (len < 0)
+		return pt_err_code(len, CNI_ERR_INVALID_ENV, "CNI_CONTAINERID: too long");
+	if (fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISREG(st.st_mode) && read_trimmed(s->dir_fd, name, buf, &have) == 0 &&
+		    strcmp(have, want) == 0) {
+			*ret_had_reservations = st.st_nlink > 1;
+			return 0;
+		}
+		/* Half written by a process killed while writing it: no
+		 * address was linked to it yet, so it is only litter. */
+		if (unlinkat(s->dir_fd, name, 0) < 0)
+			return pt_err_code(-errno, CNI_ERR_IO, "cannot remove %s: %m", name);
+	} else if (errno != ENOENT) {
+		return pt_err_code(-errno, CNI_ERR_IO, "cannot stat %s: %m", name);
+	}
+	err = attach_create(s, name, want, len);
+	if (err < 0)
+		return err;
+	*ret_had_reservations = false;
+	return 0;
+}
+
+int ipam_store_detach_if_unused(struct ipam_store *s, const char *id, const char *ifname)
+{
+	char name[NAME_MAX + 1];
+	struct stat st;
+	int err;
+
+	if ((err = attach_name(id, ifname, name)) < 0)
+		return err;
+	if (fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (st.st_nlink <= 1 && unlinkat(s->dir_fd, name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* ---- reservations ---- */
+
+int ipam_store_reserve(struct ipam_store *s, const char *id, const char *ifname,
+		       const struct ip_addr *ip)
+{
+	char name[NAME_MAX + 1], ipname[IP_ADDR_STRLEN];
+	int err;
+
+	if ((err = attach_name(id, ifname, name)) < 0)
+		return err;
+	ip_addr_format(ip, ipname);
+	if (linkat(s->dir_fd, name, s->dir_fd, ipname, 0) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return -EEXIST;
+	return pt_err_code(-errno, CNI_ERR_IO, "cannot reserve %s: %m", ipname);
+}
+
+int ipam_store_unreserve(struct ipam_store *s, const struct ip_addr *ip)
+{
+	char ipname[IP_ADDR_STRLEN];
+
+	ip_addr_format(ip, ipname);
+	if (unlinkat(s->dir_fd, ipname, 0) < 0 && errno != ENOENT)
+		return pt_err_code(-errno, CNI_ERR_IO, "cannot release %s: %m", ipname);
+	return 0;
+}
+
+int ipam_store_last_reserved(struct ipam_store *s, unsigned set, struct ip_addr *ret)
+{
+	char name[64], buf[CONTENT_MAX], *text;
+	int err;
+
+	snprintf(name, sizeof(name), LAST_IP_PREFIX "%u", set);
+	err = read_trimmed(s->dir_fd, name, buf, &text);
+	if (err < 0)
+		return err;
+	return ip_addr_parse(text, ret);
+}
+
+int ipam_store_set_last_reserved(struct ipam_store *s, unsigned set, const struct ip_addr *ip)
+{
+	char name[64], tmp[80], text[IP_ADDR_STRLEN];
+	_cleanup_close_ int fd = -1;
+	size_t len;
+
+	snprintf(name, sizeof(name), LAST_IP_PREFIX "%u", set);
+	snprintf(tmp, sizeof(tmp), "%s" TMP_SUFFIX, name);
+	len = strlen(ip_addr_format(ip, text));
+	/* One fixed temporary name is enough: the lock is held. */
+	fd = openat(s->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return pt_err_code(-errno, CNI_ERR_IO, "cannot write %s: %m", tmp);
+	if (write(fd, text, len) != (ssize_t)len || close(TAKE_FD(fd)) < 0)
+		return pt_err_code(-EIO, CNI_ERR_IO, "cannot write %s", tmp);
+	if (renameat(s->dir_fd, tmp, s->dir_fd, name) < 0)
+		return pt_err_code(-errno, CNI_ERR_IO, "cannot rename %s: %m", tmp);
+	return 0;
+}
+
+/* ---- walking the directory ---- */
+
+typedef int (*entry_fn)(struct ipam_store *s, const struct dirent *de, void *u);
+
+static int for_each_entry(struct ipam_store *s, entry_fn fn, void *u)
+{
+	int fd = openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (err >= 0 && (errno = 0, de = readdir(d)))
+		if (de->d_name[0] != '.')
+			err = fn(s, de, u);
+	if (err >= 0 && errno)
+		err = -errno;
+	closedir(d);
+	return err;
+}
+
+struct ip_list {
+	struct ip_addr *v;
+	size_t n;
+};
+
+static int ip_list_push(struct ip_list *l, const struct ip_addr *a)
+{
+	struct ip_addr *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	v[l->n++] = *a;
+	l->v = v;
+	return 0;
+}
+
+static int collect_all(struct ipam_store *s, const struct dirent *de, void *u)
+{
+	struct ip_addr a;
+
+	(void)s;
+	if (ip_addr_parse(de->d_name, &a) < 0)
+		return 0;
+	return ip_list_push(u, &a);
+}
+
+int ipam_store_list(struct ipam_store *s, struct ip_addr **ret, size_t *ret_n)
+{
+	struct ip_list l = { 0 };
+	int err = for_each_entry(s, collect_all, &l);
+
+	if (err < 0) {
+		free(l.v);
+		return err;
+	}
+	*ret = l.v;
+	*ret_n = l.n;
+	return 0;
+}
+
+struct owner_match {
+	struct ip_list hits, old_hits;
+	const char *id, *ifname;
+	ino_t ino;		/* by inode when non-zero */
+};
+
+static int collect_by_inode(struct ipam_store *s, const struct dirent *de, void *u)
+{
+	struct owner_match *m = u;
+	struct ip_addr a;
+
+	(void)s;
+	if (de->d_ino != m->ino || ip_addr_parse(de->d_name, &a) < 0)
+		return 0;
+	return ip_list_push(&m->hits, &a);
+}
+
+static int collect_by_content(struct ipam_store *s, const struct dirent *de, void *u)
+{
+	struct owner_match *m = u;
+	char buf[CONTENT_MAX], *id, *ifname;
+	struct ip_addr a;
+
+	if (ip_addr_parse(de->d_name, &a) < 0 || read_trimmed(s->dir_fd, de->d_name, buf, &id) < 0)
+		return 0;
+	content_split(id, &ifname);
+	if (strcmp(id, m->id) != 0)
+		return 0;
+	if (!ifname)
+		return ip_list_push(&m->old_hits, &a);
+	return strcmp(ifname, m->ifname) == 0 ? ip_list_push(&m->hits, &a) : 0;
+}
+
+static int find_owned(struct ipam_store *s, struct owner_match *m)
+{
+	char name[NAME_MAX + 1];
+	struct stat st;
+	int err;
+
+	if ((err = attach_name(m->id, m->ifname, name)) < 0)
+		return err;
+	if (fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_nlink > 1) {
+		m->ino = st.st_ino;
+		err = for_each_entry(s, collect_by_inode, m);
+		if (err < 0 || m->hits.n > 0)
+			return err;
+	}
+	/* No attachment file (the reference's state) or its links are not
+	 * visible by inode (some union file systems): read every file. */
+	err = for_each_entry(s, collect_by_content, m);
+	if (err < 0)
+		return err;
+	if (m->hits.n == 0) {
+		m->hits = m->old_hits;
+		m->old_hits = (struct ip_list){ 0 };
+	}
+	return 0;
+}
+
+int ipam_store_owned(struct ipam_store *s, const char *id, const char *ifname,
+		     struct ip_addr **ret, size_t *ret_n)
+{
+	struct owner_match m = { .id = id, .ifname = ifname };
+	int err = find_owned(s, &m);
+
+	free(m.old_hits.v);
+	if (err < 0) {
+		free(m.hits.v);
+		return pt_err_code(err, CNI_ERR_IO, "cannot read the reservations: %s",
+				   strerror(-err));
+	}
+	*ret = m.hits.v;
+	*ret_n = m.hits.n;
+	return 0;
+}
+
+int ipam_store_release(struct ipam_store *s, const char *id, const char *ifname)
+{
+	_cleanup_free_ struct ip_addr *ips = NULL;
+	size_t n = 0;
+	int err;
+
+	err = ipam_store_owned(s, id, ifname, &ips, &n);
+	if (err < 0)
+		return err;
+	/* Addresses first, the attachment file last: a process killed in
+	 * between leaves a file with nothing linked, never a lost address. */
+	for (size_t i = 0; i < n; i++)
+		if ((err = ipam_store_unreserve(s, &ips[i])) < 0)
+			return err;
+	err = ipam_store_detach_if_unused(s, id, ifname);
+	if (err < 0)
+		return pt_err_code(err, CNI_ERR_IO, "cannot remove the attachment file: %s",
+				   strerror(-err));
+	return (int)n;
+}
+
+/* ---- garbage collection ---- */
+
+struct gc_ctx {
+	ipam_store_keep_fn keep;
+	void *userdata;
+	int released;
+};
+
+static int gc_reservation(struct ipam_store *s, const struct dirent *de, void *u)
+{
+	struct gc_ctx *g = u;
+	char buf[CONTENT_MAX], *id, *ifname;
+	struct ip_addr a;
+
+	if (is_tmp_name(de->d_name)) {
+		unlinkat(s->dir_fd, de->d_name, 0);
+		return 0;
+	}
+	if (ip_addr_parse(de->d_name, &a) < 0 || read_trimmed(s->dir_fd, de->d_name, buf, &id) < 0)
+		return 0;
+	content_split(id, &ifname);
+	if (g->keep(id, ifname, g->userdata))
+		return 0;
+	if (unlinkat(s->dir_fd, de->d_name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	g->released++;
+	return 0;
+}
+
+static int gc_attachment(struct ipam_store *s, const struct dirent *de, void *u)
+{
+	struct gc_ctx *g = u;
+	char id[NAME_MAX + 1], *ifname;
+	struct stat st;
+
+	if (!is_attach_name(de->d_name) ||
+	    fstatat(s->dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	snprintf(id, sizeof(id), "%s", de->d_name);
+	ifname = strchr(id, ':');
+	*ifname++ = '\0';
+	if (st.st_nlink > 1 && g->keep(id, ifname, g->userdata))
+		return 0;
+	if (unlinkat(s->dir_fd, de->d_name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int ipam_store_gc(struct ipam_store *s, ipam_store_keep_fn keep, void *userdata)
+{
+	struct gc_ctx g = { .keep = keep, .userdata = userdata };
+	int err;
+
+	/* Reservations first, so that an attachment file whose addresses all
+	 * went is seen with nothing linked in the second pass. */
+	err = for_each_entry(s, gc_reservation, &g);
+	if (err >= 0)
+		err = for_each_entry(s, gc_attachment, &g);
+	if (err < 0)
+		return pt_err_code(err, CNI_ERR_IO, "gc: %s", strerror(-err));
+	return g.released;
+}
