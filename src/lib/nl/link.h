@@ -4,8 +4,10 @@
  *
  * Every create takes a small per-kind option struct; the message layout for
  * each kind is a table entry in link.c, not a copied function. Builders
- * (link_build_*) write a complete request into a caller's buffer so unit
- * tests can compare bytes; the plain functions build and send. */
+ * (link_build_*) write a complete request into a caller's buffer of
+ * nl_buf_size() bytes (NULL when it does not fit) so unit tests can compare
+ * bytes; the plain functions build and send. Errors name the link
+ * ("veth1a2b: cannot set MTU 9000: <kernel text>"). */
 #pragma once
 
 #include <net/if.h>
@@ -69,6 +71,9 @@ struct bridge_port_opts {
 	bool set_learning, learning;
 };
 int bridge_port_set(struct nl_sock *nl, int ifindex, const struct bridge_port_opts *o);
+/* Reads them back (AF_BRIDGE RTM_GETLINK dump, as `bridge -d link show`):
+ * every set_* is true in *ret; -ENODEV when ifindex is no bridge port. */
+int bridge_port_get(struct nl_sock *nl, int ifindex, struct bridge_port_opts *ret);
 
 /* Bridge VLAN entries (RTM_SETLINK/RTM_DELLINK AF_BRIDGE with
  * IFLA_AF_SPEC/IFLA_BRIDGE_VLAN_INFO). vid_end == vid for a single VLAN. */
@@ -79,6 +84,13 @@ struct nlmsghdr *link_build_bridge_vlan(void *buf, bool add, int ifindex,
 					uint16_t vid, uint16_t vid_end, unsigned flags);
 int bridge_vlan_add(struct nl_sock *nl, int ifindex, uint16_t vid, uint16_t vid_end, unsigned flags);
 int bridge_vlan_del(struct nl_sock *nl, int ifindex, uint16_t vid, uint16_t vid_end, unsigned flags);
+
+/* Wraps err (recorded by a failed request about ifindex) as
+ * "<link name>: <fmt...>: <kernel text>". The name is looked up only here, on
+ * the failure path, so a person reads "veth1a2b" rather than an index.
+ * Returns err. */
+int link_err(struct nl_sock *nl, int err, int ifindex, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Builders for the create requests, exposed for golden-byte tests. */
 struct nlmsghdr *link_build_bridge(void *buf, const char *name, const struct bridge_opts *o);
