@@ -47,6 +47,7 @@ struct link_attrs {
 	unsigned mtu;		/* 0 = none */
 	const uint8_t *mac;	/* NULL = none */
 	int netns_fd;		/* -1 = none */
+	int master;		/* 0 = none */
 };
 
 static struct nlmsghdr *put_link_attrs(struct nlmsghdr *nlh, const struct link_attrs *a)
@@ -57,6 +58,8 @@ static struct nlmsghdr *put_link_attrs(struct nlmsghdr *nlh, const struct link_a
 		nlh = nl_put(nlh, IFLA_ADDRESS, LINK_MAC_LEN, a->mac);
 	if (a->netns_fd >= 0)
 		nlh = nl_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)a->netns_fd);
+	if (a->master)
+		nlh = nl_put_u32(nlh, IFLA_MASTER, (uint32_t)a->master);
 	return nl_put_strz(nlh, IFLA_IFNAME, a->name);
 }
 
@@ -141,9 +144,11 @@ struct nlmsghdr *link_build_bridge(void *buf, const char *name, const struct bri
 
 struct nlmsghdr *link_build_veth(void *buf, const struct veth_opts *o)
 {
-	const struct link_attrs a = { .name = o->name, .mtu = o->mtu, .netns_fd = -1 };
+	const struct link_attrs a = {
+		.name = o->name, .mtu = o->mtu, .mac = o->mac, .netns_fd = -1, .master = o->master,
+	};
 
-	return link_build_new(buf, &link_kinds[LINK_VETH], &a, false, o);
+	return link_build_new(buf, &link_kinds[LINK_VETH], &a, o->up, o);
 }
 
 /* ---- errors ---- */
@@ -422,6 +427,44 @@ int link_set_netns(struct nl_sock *nl, int ifindex, int netns_fd)
 
 	return link_change(nl, ifindex, IFLA_NET_NS_FD, sizeof(v), &v,
 			   "cannot move to another network namespace");
+}
+
+static struct nlmsghdr *put_ipv4_devconf(struct nlmsghdr *nlh, int key, uint32_t value)
+{
+	struct nlattr *spec = nl_nest_start(nlh, IFLA_AF_SPEC);
+	struct nlattr *inet = nl_nest_start(nlh, AF_INET);
+	struct nlattr *conf = nl_nest_start(nlh, IFLA_INET_CONF);
+
+	nlh = nl_put_u32(nlh, (uint16_t)key, value);
+	nlh = nl_nest_end(nlh, conf);
+	nlh = nl_nest_end(nlh, inet);
+	return nl_nest_end(nlh, spec);
+}
+
+struct nlmsghdr *link_build_update(void *buf, int ifindex, const struct link_update *u)
+{
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, AF_UNSPEC, ifindex);
+
+	if (u->up >= 0) {
+		link_ifi(nlh)->ifi_change = IFF_UP;
+		link_ifi(nlh)->ifi_flags = u->up ? IFF_UP : 0;
+	}
+	if (u->name)
+		nlh = nl_put_strz(nlh, IFLA_IFNAME, u->name);
+	if (nlh && u->ipv4_devconf)
+		nlh = put_ipv4_devconf(nlh, u->ipv4_devconf, u->ipv4_devconf_value);
+	return nlh;
+}
+
+int link_update(struct nl_sock *nl, int ifindex, const struct link_update *u)
+{
+	int r = u->name ? link_check_name(u->name, "rename") : 0;
+
+	if (r >= 0)
+		r = link_send_built(nl, link_build_update(nl_buf(nl), ifindex, u));
+	if (r < 0 && u->name)
+		return link_err(nl, r, ifindex, "cannot rename to %s", u->name);
+	return r < 0 ? link_err(nl, r, ifindex, "cannot change") : 0;
 }
 
 /* ---- delete ---- */

@@ -49,6 +49,10 @@ struct veth_opts {
 	int peer_netns_fd;		/* born there (IFLA_NET_NS_FD); -1 = same namespace */
 	unsigned mtu;			/* both ends; 0 = default */
 	const uint8_t *peer_mac;	/* NULL = kernel's random one */
+	/* This end, set in the same request so a container costs one round trip: */
+	const uint8_t *mac;		/* NULL = kernel's random one */
+	int master;			/* ifindex of its bridge, 0 = none */
+	bool up;
 };
 int link_create_veth(struct nl_sock *nl, const struct veth_opts *o);
 
@@ -60,6 +64,17 @@ int link_set_master(struct nl_sock *nl, int ifindex, int master_ifindex);
 int link_set_name(struct nl_sock *nl, int ifindex, const char *name);
 int link_set_promisc(struct nl_sock *nl, int ifindex, bool on);
 int link_set_netns(struct nl_sock *nl, int ifindex, int netns_fd);
+/* Several changes of one link in one request. The kernel applies a rename
+ * before the flags and the per-family settings after both. */
+struct link_update {
+	const char *name;		/* NULL = keep */
+	int up;				/* -1 = keep, 0 = down, 1 = up */
+	int ipv4_devconf;		/* an IPV4_DEVCONF_* index (linux/ip.h), 0 = none */
+	uint32_t ipv4_devconf_value;
+};
+int link_update(struct nl_sock *nl, int ifindex, const struct link_update *u);
+struct nlmsghdr *link_build_update(void *buf, int ifindex, const struct link_update *u);
+
 /* -ENODEV when already gone. */
 int link_delete(struct nl_sock *nl, int ifindex);
 int link_delete_by_name(struct nl_sock *nl, const char *name);
