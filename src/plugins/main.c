@@ -12,6 +12,7 @@ static const struct cni_plugin *const plugins[] = {
 	&plugin_host_local,
 	&plugin_static,
 	&plugin_loopback,
+	&plugin_portmap,
 };
 
 const struct cni_plugin *plugin_find(const char *type)

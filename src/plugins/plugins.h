@@ -7,5 +7,6 @@ extern const struct cni_plugin plugin_bridge;
 extern const struct cni_plugin plugin_host_local;
 extern const struct cni_plugin plugin_static;
 extern const struct cni_plugin plugin_loopback;
+extern const struct cni_plugin plugin_portmap;
 
 const struct cni_plugin *plugin_find(const char *type);

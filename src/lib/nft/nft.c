@@ -1,0 +1,418 @@
+/* The libnftables context, one-transaction runs, the base ruleset and the
+ * listing of elements; see nft.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <nftables/libnftables.h>
+
+#include "nft/nft.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/json.h"
+
+struct nft_handle {
+	struct nft_ctx *ctx;
+	bool table_known;	/* the table was seen or made by this handle */
+};
+
+int nft_handle_open(struct nft_handle **ret)
+{
+	struct nft_handle *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	h->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!h->ctx) {
+		free(h);
+		return pt_err(-ENOMEM, "nft: cannot create a libnftables context");
+	}
+	if (nft_ctx_buffer_output(h->ctx) < 0 || nft_ctx_buffer_error(h->ctx) < 0) {
+		nft_handle_close(h);
+		return pt_err(-ENOMEM, "nft: cannot buffer libnftables output");
+	}
+	*ret = h;
+	return 0;
+}
+
+void nft_handle_close(struct nft_handle *h)
+{
+	if (!h)
+		return;
+	nft_ctx_free(h->ctx);
+	free(h);
+}
+
+void nft_handle_closep(struct nft_handle **h)
+{
+	nft_handle_close(*h);
+}
+
+/* nft reports errors as text only; the errno behind it is in the words. */
+static int errno_of(const char *text)
+{
+	static const struct {
+		const char *words;
+		int err;
+	} table[] = {
+		{ "No such file or directory", ENOENT },
+		{ "File exists", EEXIST },
+		{ "Operation not permitted", EPERM },
+		{ "Device or resource busy", EBUSY },
+		{ "Interval overlaps", EEXIST },
+		{ "Cannot allocate memory", ENOMEM },
+		{ "Invalid argument", EINVAL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (strstr(text, table[i].words))
+			return -table[i].err;
+	return -EIO;
+}
+
+/* The first two lines of nft's error (the message and the command it
+ * points at), on one line. */
+static void squeeze(const char *text, char *buf, size_t size)
+{
+	size_t j = 0;
+	int lines = 0;
+
+	for (size_t i = 0; text[i] && j + 1 < size; i++) {
+		if (text[i] == '\n') {
+			if (++lines == 2 || !text[i + 1])
+				break;
+			if (j + 3 < size) {
+				memcpy(buf + j, " | ", 3);
+				j += 3;
+			}
+			continue;
+		}
+		buf[j++] = text[i];
+	}
+	buf[j] = '\0';
+}
+
+/* Runs script; what nft printed goes to *out (reset at every run). */
+static int run(struct nft_handle *h, const char *what, const char *script, const char **out)
+{
+	char msg[1024];
+	int r;
+
+	if (!script)
+		return pt_err(-ENOMEM, "%s: out of memory rendering nft rules", what);
+	r = nft_run_cmd_from_buffer(h->ctx, script);
+	*out = nft_ctx_get_output_buffer(h->ctx);
+	if (r == 0)
+		return 0;
+	const char *text = nft_ctx_get_error_buffer(h->ctx);
+	if (!text || !text[0])
+		text = "nft failed without a message";
+	squeeze(text, msg, sizeof(msg));
+	return pt_err(errno_of(text), "%s: %s", what, msg);
+}
+
+int nft_run(struct nft_handle *h, const char *what, const char *script)
+{
+	const char *out = NULL;
+
+	return run(h, what, script, &out);
+}
+
+int nft_run_output(struct nft_handle *h, const char *script, const char **ret_out)
+{
+	const char *out = NULL;
+	int r = run(h, "nft", script, &out);
+
+	if (r < 0)
+		return r;
+	*ret_out = out ? out : "";
+	return 0;
+}
+
+int nft_apply(struct nft_handle *h, const char *what, const char *script)
+{
+	_cleanup_script_ struct nft_script all = { 0 };
+	int r;
+
+	if (!script)
+		return pt_err(-ENOMEM, "%s: out of memory rendering nft rules", what);
+	if (!h->table_known) {
+		r = nft_table_exists();
+		if (r < 0)
+			return pt_err_wrap(r, "%s: cannot look up table %s %s", what,
+					   NFT_FAMILY, NFT_TABLE);
+		h->table_known = r > 0;
+	}
+	if (h->table_known)
+		return nft_run(h, what, script);
+
+	nft_script_init(&all);
+	nft_base_render(&all);
+	nft_script_appendf(&all, "%s", script);
+	r = nft_run(h, what, nft_script_text(&all));
+	if (r == -EEXIST && nft_table_exists() > 0)
+		r = nft_run(h, what, script);	/* another process made the table */
+	if (r == 0)
+		h->table_known = true;
+	return r;
+}
+
+/* ---- does the table exist: NFT_MSG_GETTABLE over NETLINK_NETFILTER ---- */
+
+static int table_exists_on(struct mnl_socket *nl)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+	unsigned seq = (unsigned)time(NULL);
+	ssize_t n;
+	int r;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_INET;
+	nfg->version = NFNETLINK_V0;
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, NFT_TABLE);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL);
+		if (r < 0)
+			return errno == ENOENT ? 0 : -errno;
+		if (r == MNL_CB_STOP)
+			return 1;
+	}
+}
+
+int nft_table_exists(void)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	int r;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		mnl_socket_close(nl);
+		return r;
+	}
+	r = table_exists_on(nl);
+	mnl_socket_close(nl);
+	return r;
+}
+
+/* ---- the base ruleset ---- */
+
+/* Hook priorities, chosen so pontoon sits beside iptables(-nft), Docker and
+ * firewalld (their nat chains are at dstnat -100 and srcnat 100, filter at 0):
+ *  - guard, -110: drops packets for 127.0.0.0/8 and ::1 that did not come from
+ *    lo BEFORE anybody's DNAT can rewrite their destination (after DNAT the
+ *    kernel's martian check no longer sees 127.0.0.1: Docker's hole).
+ *  - nat prerouting/output, -90: after the nat chains of iptables-nft and
+ *    Docker, so an administrator's own DNAT still wins; only ports in
+ *    pontoon's maps are touched.
+ *  ::1 is never DNATed: IPv6 has no route_localnet, the reply's
+ *  un-NAT to ::1 arrives on the bridge and fails the kernel's strict route
+ *  lookup for loopback addresses, so the connection would hang; returning
+ *  early lets it be refused at once.
+ *  - nat postrouting, 110: after iptables' srcnat, so an explicit SNAT or
+ *    RETURN there wins; pontoon masquerades only what is left. */
+static const char base_ruleset[] =
+	"create table inet pontoon\n"
+	"table inet pontoon {\n"
+	"\t# ipMasq: container addresses, and every pontoon network's prefix\n"
+	"\tset masq4 { type ipv4_addr; }\n"
+	"\tset masq6 { type ipv6_addr; }\n"
+	"\tset nets4 { type ipv4_addr; flags interval; }\n"
+	"\tset nets6 { type ipv6_addr; flags interval; }\n"
+	"\t# portmap: host address . protocol . port -> container address . port\n"
+	"\tmap pm4 { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+	"\tmap pm4any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+	"\tmap pm6 { type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service; }\n"
+	"\tmap pm6any { type inet_proto . inet_service : ipv6_addr . inet_service; }\n"
+	"\t# portmap: after DNAT, container address . protocol . port -> which SNAT\n"
+	"\tmap pmsnat4 { type ipv4_addr . inet_proto . inet_service : verdict; }\n"
+	"\tmap pmsnat6 { type ipv6_addr . inet_proto . inet_service : verdict; }\n"
+	"\t# portmap: source network . destination network that hairpin\n"
+	"\tset hairpin4 { type ipv4_addr . ipv4_addr; flags interval; }\n"
+	"\tset hairpin6 { type ipv6_addr . ipv6_addr; flags interval; }\n"
+	"\tchain guard {\n"
+	"\t\ttype filter hook prerouting priority -110; policy accept;\n"
+	"\t\tiif != \"lo\" ip daddr 127.0.0.0/8 drop\n"
+	"\t\tiif != \"lo\" ip6 daddr ::1 drop\n"
+	"\t}\n"
+	"\tchain published {\n"
+	"\t\tip6 daddr ::1 return\n"
+	"\t\tdnat ip to ip daddr . meta l4proto . th dport map @pm4\n"
+	"\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pm4any\n"
+	"\t\tdnat ip6 to ip6 daddr . meta l4proto . th dport map @pm6\n"
+	"\t\tmeta nfproto ipv6 dnat ip6 to meta l4proto . th dport map @pm6any\n"
+	"\t}\n"
+	"\tchain prerouting {\n"
+	"\t\ttype nat hook prerouting priority -90; policy accept;\n"
+	"\t\tfib daddr type local jump published\n"
+	"\t}\n"
+	"\tchain output {\n"
+	"\t\ttype nat hook output priority -90; policy accept;\n"
+	"\t\tfib daddr type local jump published\n"
+	"\t}\n"
+	"\tchain snat_local {\n"
+	"\t\tip saddr 127.0.0.0/8 masquerade\n"
+	"\t\tip saddr . ip daddr @hairpin4 masquerade\n"
+	"\t\tip6 saddr . ip6 daddr @hairpin6 masquerade\n"
+	"\t}\n"
+	"\tchain snat_all {\n"
+	"\t\tmasquerade\n"
+	"\t}\n"
+	"\tchain published_snat {\n"
+	"\t\tip daddr . meta l4proto . th dport vmap @pmsnat4\n"
+	"\t\tip6 daddr . meta l4proto . th dport vmap @pmsnat6\n"
+	"\t}\n"
+	"\tchain postrouting {\n"
+	"\t\ttype nat hook postrouting priority 110; policy accept;\n"
+	"\t\tct status dnat jump published_snat\n"
+	"\t\tip saddr @masq4 ip daddr != @nets4 ip daddr != 224.0.0.0/4 masquerade\n"
+	"\t\tip6 saddr @masq6 ip6 daddr != @nets6 ip6 daddr != ff00::/8 masquerade\n"
+	"\t}\n"
+	"}\n";
+
+void nft_base_render(struct nft_script *s)
+{
+	nft_script_appendf(s, "%s", base_ruleset);
+}
+
+/* ---- listing ---- */
+
+int nft_list_elements(struct nft_handle *h, const char *name, json_t **ret)
+{
+	_cleanup_free_ char *cmd = NULL;
+	_cleanup_json_ json_t *doc = NULL;
+	unsigned flags = nft_ctx_output_get_flags(h->ctx);
+	json_t *items, *it;
+	const char *out;
+	size_t i;
+	int r;
+
+	/* "list set" serves sets and maps alike in JSON; try both words. */
+	if (asprintf(&cmd, "list set %s %s %s", NFT_FAMILY, NFT_TABLE, name) < 0)
+		return -ENOMEM;
+	nft_ctx_output_set_flags(h->ctx, flags | NFT_CTX_OUTPUT_JSON);
+	r = nft_run_cmd_from_buffer(h->ctx, cmd);
+	if (r != 0) {
+		free(cmd);
+		cmd = NULL;
+		if (asprintf(&cmd, "list map %s %s %s", NFT_FAMILY, NFT_TABLE, name) < 0)
+			r = -ENOMEM;
+		else
+			r = nft_run_cmd_from_buffer(h->ctx, cmd);
+	}
+	nft_ctx_output_set_flags(h->ctx, flags);
+	out = nft_ctx_get_output_buffer(h->ctx);
+	if (r != 0) {
+		const char *text = nft_ctx_get_error_buffer(h->ctx);
+		return pt_err(errno_of(text ? text : ""), "nft: cannot list %s: %s", name,
+			      text ? text : "");
+	}
+	r = json_parse_buffer(out, strlen(out), &doc);
+	if (r < 0)
+		return pt_err_wrap(r, "nft: listing of %s", name);
+	items = json_object_get(doc, "nftables");
+	json_array_foreach(items, i, it) {
+		json_t *o = json_object_get(it, "set");
+		if (!o)
+			o = json_object_get(it, "map");
+		if (!o)
+			continue;
+		json_t *e = json_object_get(o, "elem");
+		*ret = e ? json_incref(e) : json_array();
+		return 0;
+	}
+	*ret = json_array();
+	return 0;
+}
+
+int nft_json_expr_render(json_t *v, struct nft_script *s)
+{
+	json_t *x, *it;
+	size_t i;
+
+	if (json_is_string(v)) {
+		nft_script_appendf(s, "%s", json_string_value(v));
+		return 0;
+	}
+	if (json_is_integer(v)) {
+		nft_script_appendf(s, "%lld", (long long)json_integer_value(v));
+		return 0;
+	}
+	if ((x = json_object_get(v, "concat")) && json_is_array(x)) {
+		json_array_foreach(x, i, it) {
+			if (i)
+				nft_script_appendf(s, " . ");
+			if (nft_json_expr_render(it, s) < 0)
+				return -EINVAL;
+		}
+		return 0;
+	}
+	if ((x = json_object_get(v, "prefix"))) {
+		json_t *a = json_object_get(x, "addr"), *l = json_object_get(x, "len");
+		if (!json_is_string(a) || !json_is_integer(l))
+			return -EINVAL;
+		nft_script_appendf(s, "%s/%lld", json_string_value(a),
+				   (long long)json_integer_value(l));
+		return 0;
+	}
+	if ((x = json_object_get(v, "range")) && json_array_size(x) == 2) {
+		if (nft_json_expr_render(json_array_get(x, 0), s) < 0)
+			return -EINVAL;
+		nft_script_appendf(s, "-");
+		return nft_json_expr_render(json_array_get(x, 1), s);
+	}
+	return -EINVAL;
+}
+
+int nft_elem_parse(json_t *e, json_t **ret_key, const char **ret_comment, json_t **ret_value)
+{
+	json_t *key = e, *value = NULL, *w;
+	const char *comment = "";
+
+	if (json_is_array(e)) {		/* a map element: [key, value] */
+		if (json_array_size(e) != 2)
+			return -EINVAL;
+		key = json_array_get(e, 0);
+		value = json_array_get(e, 1);
+	}
+	/* With a comment the key is wrapped: {"elem": {"val": k, "comment": c}}. */
+	if ((w = json_object_get(key, "elem"))) {
+		json_t *c = json_object_get(w, "comment");
+		if (json_is_string(c))
+			comment = json_string_value(c);
+		key = json_object_get(w, "val");
+		if (!key)
+			return -EINVAL;
+	}
+	*ret_key = key;
+	*ret_comment = comment;
+	*ret_value = value;
+	return 0;
+}
+
+bool nft_comment_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > NFT_COMMENT_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '"' || s[i] == '\\' || (unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}

@@ -1,0 +1,89 @@
+/* pontoon's nftables layer: one table, `table inet pontoon`, holding every
+ * NAT and filter rule pontoon needs, driven through libnftables (never the
+ * nft program).
+ *
+ * The table's base chains are written once, when the table is missing
+ * (nft_base_render() is that script). Everything that belongs to one
+ * container or one network is an element of a set or map of that table, so a
+ * change is a handful of elements in ONE transaction (one call of
+ * nft_run_cmd_from_buffer) and the thousandth container costs what the first
+ * did. Deleting the table removes all of pontoon. See docs/nat.md for the
+ * chains, their hook priorities and why. */
+#pragma once
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "nft/script.h"
+
+#define NFT_FAMILY "inet"
+#define NFT_TABLE "pontoon"
+/* Element comments are user data of at most 256 bytes (NFT_USERDATA_MAXLEN). */
+#define NFT_COMMENT_MAX 250
+
+struct nft_handle;
+
+int nft_handle_open(struct nft_handle **ret);
+void nft_handle_close(struct nft_handle *h);
+void nft_handle_closep(struct nft_handle **h);
+#define _cleanup_nft_ __attribute__((cleanup(nft_handle_closep)))
+
+/* Runs script as one transaction. On failure returns -errno (ENOENT, EEXIST,
+ * EPERM, ... as far as nft's text tells; EIO otherwise) and records nft's own
+ * error text with `what` in front. */
+int nft_run(struct nft_handle *h, const char *what, const char *script);
+
+/* Same, and on success *ret_out is what nft printed (valid until the next run). */
+int nft_run_output(struct nft_handle *h, const char *script, const char **ret_out);
+
+/* Runs script after making sure pontoon's table exists: when it is missing,
+ * the base ruleset and script go in one transaction (a concurrent creator
+ * makes that fail with EEXIST; then script alone is run). */
+int nft_apply(struct nft_handle *h, const char *what, const char *script);
+
+/* Whether `table inet pontoon` exists (one netlink round trip, no cache). */
+int nft_table_exists(void);
+
+/* The base ruleset: `create table` followed by the sets, maps and chains. */
+void nft_base_render(struct nft_script *s);
+
+/* The elements of set or map `name` as nft's JSON ("elem" array, may be
+ * empty); *ret is owned by the caller. -ENOENT when the table is missing. */
+int nft_list_elements(struct nft_handle *h, const char *name, json_t **ret);
+
+/* Writes an element's key or value as nft syntax from nft's JSON form (a
+ * string, a number, {"concat": [...]}, {"prefix": {...}}, {"range": [...]}). */
+int nft_json_expr_render(json_t *v, struct nft_script *s);
+
+/* An element of a listing: its key, its comment ("" when none) and, for a
+ * map, its value (NULL for a set). Borrowed from e. */
+int nft_elem_parse(json_t *e, json_t **ret_key, const char **ret_comment, json_t **ret_value);
+
+/* True when every byte of s may appear inside an nft comment string and
+ * the length fits. */
+bool nft_comment_ok(const char *s);
+
+/* ---- elements found by their comment (DEL without state, GC) ---- */
+
+struct cni_attachment;
+
+/* Who an element belongs to, by its comment "NETWORK/CONTAINERID/IFNAME"
+ * (or "NETWORK" for per-network elements). */
+struct nft_owner_match {
+	enum {
+		NFT_MATCH_EXACT,	/* comment == text */
+		NFT_MATCH_STALE,	/* comment is "text/CID/IF" with CID/IF not in valid */
+		NFT_MATCH_UNDER,	/* comment starts with "text/" */
+	} how;
+	const char *text;
+	const struct cni_attachment *valid;
+	size_t n_valid;
+};
+
+bool nft_owner_matches(const struct nft_owner_match *m, const char *comment);
+
+/* Deletes, in one transaction, the elements of set/map `name` whose comment
+ * matches; the count deleted. A missing table is 0. */
+int nft_delete_matching(struct nft_handle *h, const char *name, const struct nft_owner_match *m);
+/* Whether any element of `name` matches. */
+int nft_any_matching(struct nft_handle *h, const char *name, const struct nft_owner_match *m);

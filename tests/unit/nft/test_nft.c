@@ -1,0 +1,293 @@
+/* Unit tests of src/lib/nft: the scripts pontoon hands to libnftables,
+ * compared with golden files (PONTOON_REGEN_GOLDEN=1 rewrites them), and the
+ * portmap configuration's checks. No root, no kernel. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cni/error.h"
+#include "nft/masq.h"
+#include "nft/portmap.h"
+#include "util/error.h"
+#include "util/json.h"
+
+static void golden(const char *name, const char *text)
+{
+	char path[512], *want;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s.nft", GOLDEN_DIR, name);
+	if (getenv("PONTOON_REGEN_GOLDEN")) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+		return;
+	}
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("golden file %s missing (PONTOON_REGEN_GOLDEN=1 makes it)", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	want = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(want, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	if (strcmp(want, text) != 0)
+		fail_msg("%s differs from the rendering:\n--- golden\n%s--- rendered\n%s", path, want,
+			 text);
+	free(want);
+}
+
+static struct ip_prefix pfx(const char *s)
+{
+	struct ip_prefix p;
+
+	assert_int_equal(ip_prefix_parse(s, &p), 0);
+	return p;
+}
+
+static void test_base(void **state)
+{
+	struct nft_script s = { 0 };
+
+	(void)state;
+	nft_base_render(&s);
+	golden("base", nft_script_text(&s));
+	nft_script_free(&s);
+}
+
+static void test_masq(void **state)
+{
+	struct ip_prefix a[] = { pfx("10.88.0.5/16"), pfx("fd00:88::5/64") };
+	struct nft_script s = { 0 };
+
+	(void)state;
+	assert_int_equal(nft_masq_render_add("podman", "ctr-1", "eth0", a, 2, &s), 0);
+	golden("masq-add", nft_script_text(&s));
+	nft_script_free(&s);
+	assert_int_equal(nft_masq_render_del(a, 2, &s), 0);
+	golden("masq-del", nft_script_text(&s));
+	nft_script_free(&s);
+	assert_int_equal(nft_masq_render_add("net", "ctr\"x", "eth0", a, 1, &s), -EINVAL);
+	nft_script_free(&s);
+}
+
+/* Parses a portmap config with mappings M and renders ADD (and DEL). */
+static void render_portmap(const char *name, const char *extra, const char *mappings,
+			   const char *ips, bool del)
+{
+	char buf[4096];
+	struct ip_prefix addrs[4];
+	size_t n = 0;
+	char *ipcopy = strdup(ips), *save = NULL;
+	struct portmap_conf c;
+	struct nft_script s = { 0 };
+	json_t *j;
+
+	snprintf(buf, sizeof(buf), "{\"name\":\"ptnet\",\"type\":\"portmap\"%s,"
+		 "\"runtimeConfig\":{\"portMappings\":%s}}", extra, mappings);
+	assert_int_equal(json_parse_buffer(buf, strlen(buf), &j), 0);
+	assert_int_equal(portmap_conf_parse(j, &c), 0);
+	for (char *t = strtok_r(ipcopy, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		addrs[n++] = pfx(t);
+	struct nft_portmap_req r = {
+		.network = "ptnet", .container_id = "ctr-1", .ifname = "eth0",
+		.maps = c.maps, .n_maps = c.n_maps, .ips = addrs, .n_ips = n,
+		.snat = c.snat, .masq_all = c.masq_all,
+	};
+	assert_int_equal(nft_portmap_render_add(&r, &s), 0);
+	golden(name, nft_script_text(&s));
+	nft_script_free(&s);
+	if (del) {
+		char dname[128];
+
+		snprintf(dname, sizeof(dname), "%s-del", name);
+		assert_int_equal(nft_portmap_render_del(&r, &s), 0);
+		golden(dname, nft_script_text(&s));
+		nft_script_free(&s);
+	}
+	portmap_conf_free(&c);
+	json_decref(j);
+	free(ipcopy);
+}
+
+static void test_portmap_v4(void **state)
+{
+	(void)state;
+	render_portmap("portmap-v4", "", "[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"}]",
+		       "10.99.0.2/24", true);
+}
+
+static void test_portmap_dual(void **state)
+{
+	(void)state;
+	render_portmap("portmap-dual", "",
+		       "[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"},"
+		       "{\"hostPort\":5353,\"containerPort\":53,\"protocol\":\"udp\"},"
+		       "{\"hostPort\":3868,\"containerPort\":3868,\"protocol\":\"sctp\"}]",
+		       "10.99.0.2/24 10.99.0.9/24 fd99::2/64", true);
+}
+
+static void test_portmap_host_ip(void **state)
+{
+	(void)state;
+	render_portmap("portmap-hostip", "",
+		       "[{\"hostPort\":9090,\"containerPort\":90,\"hostIP\":\"127.0.0.1\"},"
+		       "{\"hostPort\":9091,\"containerPort\":90,\"hostIP\":\"0.0.0.0\"},"
+		       "{\"hostPort\":9092,\"containerPort\":92,\"hostIP\":\"2001:db8::1\"},"
+		       "{\"hostPort\":9093,\"containerPort\":93,\"hostIP\":\"::\"}]",
+		       "10.99.0.2/24 fd99::2/64", false);
+}
+
+static void test_portmap_snat_options(void **state)
+{
+	(void)state;
+	render_portmap("portmap-nosnat", ",\"snat\":false",
+		       "[{\"hostPort\":8080,\"containerPort\":80}]", "10.99.0.2/24", false);
+	render_portmap("portmap-masqall", ",\"masqAll\":true",
+		       "[{\"hostPort\":8080,\"containerPort\":80}]", "10.99.0.2/24", false);
+}
+
+static void test_portmap_range(void **state)
+{
+	char m[8192];
+	size_t len = 0;
+
+	(void)state;
+	len += (size_t)snprintf(m + len, sizeof(m) - len, "[");
+	for (int p = 0; p < 20; p++)
+		len += (size_t)snprintf(m + len, sizeof(m) - len,
+					"%s{\"hostPort\":%d,\"containerPort\":%d,\"protocol\":\"udp\"}",
+					p ? "," : "", 10000 + p, 10000 + p);
+	snprintf(m + len, sizeof(m) - len, "]");
+	render_portmap("portmap-range", "", m, "10.99.0.2/24", false);
+}
+
+/* Each bad input: CNI code, and the message names the field. */
+static void bad(const char *conf, int code, const char *msg_part)
+{
+	struct portmap_conf c;
+	json_t *j;
+
+	pt_err_clear();
+	assert_int_equal(json_parse_buffer(conf, strlen(conf), &j), 0);
+	int r = portmap_conf_parse(j, &c);
+	assert_true(r == -EINVAL || r == -ERANGE);
+	if (!strstr(pt_err_msg(), msg_part))
+		fail_msg("error \"%s\" does not contain \"%s\"", pt_err_msg(), msg_part);
+	assert_int_equal(pt_err_cni_code(), code);
+	json_decref(j);
+}
+
+#define PM(x) "{\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,\"containerPort\":80}," x "]}}"
+
+static void test_conf_errors(void **state)
+{
+	(void)state;
+	bad(PM("{\"hostPort\":0,\"containerPort\":80}"), CNI_ERR_INVALID_CONFIG,
+	    "runtimeConfig.portMappings[1].hostPort: must be an integer in 1..65535, got 0");
+	bad(PM("{\"hostPort\":70000,\"containerPort\":80}"), CNI_ERR_INVALID_CONFIG,
+	    "runtimeConfig.portMappings[1].hostPort: must be");
+	bad(PM("{\"hostPort\":81}"), CNI_ERR_INVALID_CONFIG,
+	    "runtimeConfig.portMappings[1].containerPort: missing");
+	bad(PM("{\"hostPort\":\"81\",\"containerPort\":80}"), CNI_ERR_INVALID_CONFIG,
+	    "runtimeConfig.portMappings[1].hostPort: must be");
+	bad(PM("{\"hostPort\":81,\"containerPort\":80,\"protocol\":\"icmp\"}"), CNI_ERR_INVALID_CONFIG,
+	    "runtimeConfig.portMappings[1].protocol: must be \"tcp\", \"udp\" or \"sctp\", got \"icmp\"");
+	bad(PM("{\"hostPort\":81,\"containerPort\":80,\"hostIP\":\"1.2.3\"}"), CNI_ERR_INVALID_CONFIG,
+	    "runtimeConfig.portMappings[1].hostIP: not an IP address: \"1.2.3\"");
+	bad(PM("{\"hostPort\":80,\"containerPort\":81}"), CNI_ERR_INVALID_CONFIG,
+	    "runtimeConfig.portMappings[1].hostPort: 80/tcp is already mapped by runtimeConfig.portMappings[0]");
+	bad(PM("7"), CNI_ERR_INVALID_CONFIG, "runtimeConfig.portMappings[1]: must be an object");
+	bad("{\"runtimeConfig\":{\"portMappings\":{}}}", CNI_ERR_INVALID_CONFIG,
+	    "runtimeConfig.portMappings: must be");
+	bad("{\"snat\":\"yes\"}", CNI_ERR_INVALID_CONFIG, "snat: must be");
+	bad("{\"markMasqBit\":32}", CNI_ERR_INVALID_CONFIG, "markMasqBit: must be an integer in 0..31");
+	bad("{\"markMasqBit\":13,\"externalSetMarkChain\":\"X\"}", CNI_ERR_INVALID_CONFIG,
+	    "markMasqBit, externalSetMarkChain: cannot give both");
+	bad("{\"backend\":\"ebtables\"}", CNI_ERR_INVALID_CONFIG, "backend: must be");
+	bad("{\"conditionsV4\":[\"-d\",\"1.2.3.4\"]}", CNI_ERR_UNSUPPORTED_FIELD, "conditionsV4: not supported");
+}
+
+static void test_conf_defaults(void **state)
+{
+	const char *conf = "{\"markMasqBit\":13,\"conditionsV6\":[],"
+			   "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,\"containerPort\":8080,"
+			   "\"protocol\":\"UDP\",\"hostIP\":\"\"}]}}";
+	struct portmap_conf c;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(json_parse_buffer(conf, strlen(conf), &j), 0);
+	assert_int_equal(portmap_conf_parse(j, &c), 0);
+	assert_true(c.snat);
+	assert_false(c.masq_all);
+	assert_int_equal(c.mark_masq_bit, 13);
+	assert_int_equal(c.n_maps, 1);
+	assert_int_equal(c.maps[0].proto, IPPROTO_UDP);
+	assert_int_equal(c.maps[0].host_ip.family, 0);
+	portmap_conf_free(&c);
+	json_decref(j);
+}
+
+static void test_owner_match(void **state)
+{
+	struct cni_attachment valid[] = { { "ctr-1", "eth0" } };
+	struct nft_owner_match stale = { NFT_MATCH_STALE, "net", valid, 1 };
+	struct nft_owner_match exact = { NFT_MATCH_EXACT, "net/ctr-1/eth0", NULL, 0 };
+
+	(void)state;
+	assert_false(nft_owner_matches(&stale, "net/ctr-1/eth0"));
+	assert_true(nft_owner_matches(&stale, "net/ctr-1/eth1"));
+	assert_true(nft_owner_matches(&stale, "net/ctr-2/eth0"));
+	assert_false(nft_owner_matches(&stale, "net2/ctr-2/eth0"));
+	assert_false(nft_owner_matches(&stale, "net"));
+	assert_true(nft_owner_matches(&exact, "net/ctr-1/eth0"));
+	assert_false(nft_owner_matches(&exact, "net/ctr-1/eth00"));
+}
+
+static void test_json_expr(void **state)
+{
+	const char *doc = "[{\"concat\":[\"127.0.0.1\",\"tcp\",8080]},"
+			  "{\"prefix\":{\"addr\":\"10.0.0.0\",\"len\":8}},"
+			  "{\"range\":[1,5]}]";
+	struct nft_script s = { 0 };
+	json_t *j, *e;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(json_parse_buffer(doc, strlen(doc), &j), 0);
+	json_array_foreach(j, i, e) {
+		assert_int_equal(nft_json_expr_render(e, &s), 0);
+		nft_script_appendf(&s, "|");
+	}
+	assert_string_equal(nft_script_text(&s), "127.0.0.1 . tcp . 8080|10.0.0.0/8|1-5|");
+	nft_script_free(&s);
+	json_decref(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_base),
+		cmocka_unit_test(test_masq),
+		cmocka_unit_test(test_portmap_v4),
+		cmocka_unit_test(test_portmap_dual),
+		cmocka_unit_test(test_portmap_host_ip),
+		cmocka_unit_test(test_portmap_snat_options),
+		cmocka_unit_test(test_portmap_range),
+		cmocka_unit_test(test_conf_errors),
+		cmocka_unit_test(test_conf_defaults),
+		cmocka_unit_test(test_owner_match),
+		cmocka_unit_test(test_json_expr),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
