@@ -10,6 +10,7 @@
  * CHECK: bridge, veth pair, addresses and routes against prevResult.
  */
 #include <errno.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <signal.h>
@@ -24,9 +25,11 @@
 #include "cni/plugin.h"
 #include "nl/addr.h"
 #include "nl/link.h"
+#include "nl/netconf.h"
 #include "nl/netns.h"
 #include "nl/route.h"
 #include "nl/sysctl.h"
+#include "nft/masq.h"
 #include "plugins.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -246,6 +249,16 @@ static void veth_names(const struct cni_env *env, char host[IFNAMSIZ], char tmp[
 	snprintf(tmp, IFNAMSIZ, "ptmp%08x", fnv1a(h, "tmp"));
 }
 
+/* A random unicast, locally administered MAC, as the kernel would pick;
+ * choosing it here saves reading it back. */
+static void random_mac(uint8_t mac[LINK_MAC_LEN])
+{
+	if (getrandom(mac, LINK_MAC_LEN, 0) != LINK_MAC_LEN)
+		for (int i = 0; i < LINK_MAC_LEN; i++)
+			mac[i] = (uint8_t)(rand() ^ getpid());
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
+}
+
 static void random_veth_name(char host[IFNAMSIZ])
 {
 	uint32_t r = 0;
@@ -305,7 +318,7 @@ struct bridge_add {
 	struct link_info br, host_veth, cont_veth;
 	char host_name[IFNAMSIZ], tmp_name[IFNAMSIZ];
 	struct cni_result *res;		/* the IPAM result, grown into ours */
-	bool ipam_done, veth_done;
+	bool ipam_done, veth_done, masq_done;
 };
 
 static int run_ipam_add(struct bridge_add *a)
@@ -322,6 +335,8 @@ static int run_ipam_add(struct bridge_add *a)
 	return 0;
 }
 
+/* The pair in one request: the host end on the bridge and up, the other
+ * end born in the container under its temporary name. */
 static int create_veth(struct bridge_add *a)
 {
 	struct veth_opts o = {
@@ -329,7 +344,10 @@ static int create_veth(struct bridge_add *a)
 		.peer_name = a->tmp_name,
 		.peer_netns_fd = a->netns_fd,
 		.mtu = a->conf.mtu,
-		.peer_mac = a->conf.has_mac ? a->conf.mac : NULL,
+		.peer_mac = a->cont_veth.mac,
+		.mac = a->host_veth.mac,
+		.master = a->br.ifindex,
+		.up = true,
 	};
 	struct link_info stale;
 	int r;
@@ -348,7 +366,18 @@ static int create_veth(struct bridge_add *a)
 	if (r < 0)
 		return pt_err_wrap(r, "failed to create veth pair %s/%s", a->host_name, a->tmp_name);
 	a->veth_done = true;
+	snprintf(a->host_veth.name, IFNAMSIZ, "%s", a->host_name);
 	return 0;
+}
+
+static void choose_macs(struct bridge_add *a)
+{
+	random_mac(a->host_veth.mac);
+	if (a->conf.has_mac)
+		memcpy(a->cont_veth.mac, a->conf.mac, LINK_MAC_LEN);
+	else
+		random_mac(a->cont_veth.mac);
+	a->host_veth.has_mac = a->cont_veth.has_mac = true;
 }
 
 static int add_trunk_vlans(struct bridge_add *a, int ifindex)
@@ -380,30 +409,27 @@ static int setup_vlans(struct bridge_add *a, int ifindex)
 	return r < 0 ? pt_err_wrap(r, "failed to setup vlan tag on interface \"%s\"", a->host_name) : 0;
 }
 
-/* The host end: on the bridge, its port flags and VLANs, up. */
+/* The host end is on the bridge and up since its creation; what is left
+ * are the port settings that differ from a new port's (hairpin and
+ * isolation off, no VLANs), which need its index. */
 static int setup_host_end(struct bridge_add *a)
 {
 	struct bridge_port_opts port = {
 		.set_hairpin = a->conf.hairpin, .hairpin = true,
 		.set_isolated = a->conf.port_isolation, .isolated = true,
 	};
-	struct nl_sock *nl = a->host_nl;
-	int r, idx;
+	struct link_info host;
+	int r;
 
-	r = link_get_by_name(nl, a->host_name, &a->host_veth);
+	if (!port.set_hairpin && !port.set_isolated && !a->conf.vlan && !a->conf.has_trunk)
+		return 0;
+	r = link_get_by_name(a->host_nl, a->host_name, &host);
 	if (r < 0)
 		return pt_err_wrap(r, "failed to lookup \"%s\"", a->host_name);
-	idx = a->host_veth.ifindex;
-	r = link_set_master(nl, idx, a->br.ifindex);
-	if (r < 0)
-		return pt_err_wrap(r, "failed to connect \"%s\" to bridge %s", a->host_name, a->conf.bridge);
-	/* hairpin and isolation are off on a new port; set only what differs */
-	if ((port.set_hairpin || port.set_isolated) && (r = bridge_port_set(nl, idx, &port)) < 0)
+	if ((port.set_hairpin || port.set_isolated) &&
+	    (r = bridge_port_set(a->host_nl, host.ifindex, &port)) < 0)
 		return pt_err_wrap(r, "failed to set hairpin/isolation on \"%s\"", a->host_name);
-	if ((r = setup_vlans(a, idx)) < 0)
-		return r;
-	r = link_set_up(nl, idx);
-	return r < 0 ? pt_err_wrap(r, "failed to set \"%s\" up", a->host_name) : 0;
+	return setup_vlans(a, host.ifindex);
 }
 
 static int rename_container_end(struct bridge_add *a)
@@ -412,14 +438,20 @@ static int rename_container_end(struct bridge_add *a)
 	struct link_info tmp;
 	int r;
 
+	/* arp_notify: announce the (possibly reused) address when it comes up */
+	const struct link_update rename = {
+		.name = ifname, .up = -1,
+		.ipv4_devconf = IPV4_DEVCONF_ARP_NOTIFY, .ipv4_devconf_value = 1,
+	};
+
 	r = link_get_by_name(a->cont_nl, a->tmp_name, &tmp);
 	if (r >= 0)
-		r = link_set_name(a->cont_nl, tmp.ifindex, ifname);
+		r = link_update(a->cont_nl, tmp.ifindex, &rename);
 	if (r == -EEXIST)
 		return pt_err(r, "container veth name provided (%s) already exists", ifname);
 	if (r < 0)
 		return pt_err_wrap(r, "failed to rename %s to %s in the container", a->tmp_name, ifname);
-	a->cont_veth = tmp;
+	a->cont_veth.ifindex = tmp.ifindex;
 	return 0;
 }
 
@@ -474,9 +506,13 @@ static int write_if_sysctl(const char *fmt, const char *ifname, const char *valu
 	return sysctl_write(key, value);
 }
 
-/* Runs inside the container's namespace. Failures of the DAD and ARP knobs
- * are ignored as in the reference; enabling IPv6 is not optional. */
-static int apply_container_sysctls(void *arg)
+/* The IPv6 settings of a container that gets IPv6 addresses; runs inside
+ * its namespace. These exist only under /proc/sys, whose lookups grow with
+ * the number of namespaces on the host, so an IPv4-only container skips
+ * them (the reference also writes accept_dad there; a deliberate
+ * difference). DAD failures are ignored as in the reference; enabling IPv6
+ * is not optional. */
+static int apply_container_ipv6_sysctls(void *arg)
 {
 	const struct container_sysctls *s = arg;
 	char value[8];
@@ -488,9 +524,6 @@ static int apply_container_sysctls(void *arg)
 	} else {
 		(void)write_if_sysctl("net/ipv6/conf/%s/accept_dad", s->ifname, "0");
 	}
-	(void)write_if_sysctl("net/ipv4/conf/%s/arp_notify", s->ifname, "1");
-	if (!s->has_v6)
-		return 0;
 	for (int i = 0; i < 2; i++) {
 		const char *dev = i == 0 ? "lo" : s->ifname;
 		char key[128];
@@ -572,8 +605,9 @@ static int configure_container_l3(struct bridge_add *a)
 	};
 	int r;
 
-	if ((r = netns_run(a->netns_fd, apply_container_sysctls, &s)) < 0 ||
-	    (r = add_container_addrs(a)) < 0)
+	if (s.has_v6 && (r = netns_run(a->netns_fd, apply_container_ipv6_sysctls, &s)) < 0)
+		return r;
+	if ((r = add_container_addrs(a)) < 0)
 		return r;
 	test_kill_point("addr");
 	r = link_set_up(a->cont_nl, a->cont_veth.ifindex);
@@ -592,13 +626,12 @@ static int configure_container(struct bridge_add *a)
 	if (a->res) {
 		if ((r = calc_gateways(a)) < 0 || (r = configure_container_l3(a)) < 0)
 			return r;
-	} else if (!a->conf.disable_container_iface) {
-		r = link_set_up(a->cont_nl, a->cont_veth.ifindex);
-		if (r < 0)
-			return pt_err_wrap(r, "failed to set \"%s\" up", a->c->env->ifname);
+		return 0;
 	}
-	r = link_get_by_index(a->cont_nl, a->cont_veth.ifindex, &a->cont_veth);
-	return r < 0 ? pt_err_wrap(r, "failed to lookup \"%s\"", a->c->env->ifname) : 0;
+	if (a->conf.disable_container_iface)
+		return 0;
+	r = link_set_up(a->cont_nl, a->cont_veth.ifindex);
+	return r < 0 ? pt_err_wrap(r, "failed to set \"%s\" up", a->c->env->ifname) : 0;
 }
 
 /* The bridge's addresses of gw's family: gw is there already (done), or
@@ -649,13 +682,14 @@ static int ensure_gateway_addr(struct bridge_add *a, const struct ip_prefix *gw)
 	return 0;
 }
 
-static int enable_forwarding(int family)
+/* Read over netlink: on a busy host it is on already, and /proc/sys is slow. */
+static int enable_forwarding(struct nl_sock *nl, int family)
 {
 	const char *key = family == AF_INET ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
-	char value[8];
+	bool on = false;
 	int r;
 
-	if (sysctl_read(key, value, sizeof(value)) == 0 && strcmp(value, "1") == 0)
+	if (netconf_get_forwarding(nl, family, &on) == 0 && on)
 		return 0;
 	r = sysctl_write(key, "1");
 	return r < 0 ? pt_err_wrap(r, "failed to enable forwarding (%s)", key) : 0;
@@ -673,7 +707,7 @@ static int setup_gateways(struct bridge_add *a)
 
 		if ((r = ensure_gateway_addr(a, &gw)) < 0)
 			return r;
-		if (!family_done[v6] && (r = enable_forwarding(gw.addr.family)) < 0)
+		if (!family_done[v6] && (r = enable_forwarding(a->host_nl, gw.addr.family)) < 0)
 			return r;
 		family_done[v6] = true;
 	}
@@ -729,6 +763,23 @@ static int open_container(struct bridge_add *a)
 	return r < 0 ? pt_err_wrap(r, "cannot open netlink in netns \"%s\"", a->c->env->netns) : 0;
 }
 
+/* ipMasq: the container's addresses become elements of pontoon's masquerade
+ * sets (src/lib/nft/masq.h): no chain per container, one transaction. */
+static int setup_masquerade(struct bridge_add *a)
+{
+	struct ip_prefix addrs[a->res->n_ips];
+	int r;
+
+	for (size_t i = 0; i < a->res->n_ips; i++)
+		addrs[i] = a->res->ips[i].address;
+	r = nft_masq_add(a->c->conf->name, a->c->env->container_id, a->c->env->ifname, addrs,
+			 a->res->n_ips);
+	if (r < 0)
+		return pt_err_wrap(r, "failed to set up ipMasq");
+	a->masq_done = true;
+	return 0;
+}
+
 static int refresh_bridge(struct bridge_add *a)
 {
 	int r = link_get_by_index(a->host_nl, a->br.ifindex, &a->br);
@@ -745,6 +796,7 @@ static int do_add(struct bridge_add *a)
 	if (a->conf.ipam_type && (r = run_ipam_add(a)) < 0)
 		return r;
 	test_kill_point("ipam");
+	choose_macs(a);
 	if ((r = open_container(a)) < 0 || (r = create_veth(a)) < 0)
 		return r;
 	test_kill_point("veth");
@@ -754,6 +806,8 @@ static int do_add(struct bridge_add *a)
 	if ((r = configure_container(a)) < 0)
 		return r;
 	if (a->res && (r = setup_gateways(a)) < 0)
+		return r;
+	if (a->res && a->conf.ip_masq && (r = setup_masquerade(a)) < 0)
 		return r;
 	if ((r = refresh_bridge(a)) < 0)
 		return r;
@@ -768,6 +822,8 @@ static void undo_add(struct bridge_add *a)
 	int code = pt_err_cni_code();
 
 	snprintf(saved, sizeof(saved), "%s", pt_err_msg());
+	if (a->masq_done)
+		(void)nft_masq_del(a->c->conf->name, a->c->env->container_id, a->c->env->ifname, NULL, 0);
 	if (a->veth_done && link_delete_by_name(a->host_nl, a->host_name) < 0 && a->cont_nl) {
 		(void)link_delete_by_name(a->cont_nl, a->tmp_name);
 		(void)link_delete_by_name(a->cont_nl, a->c->env->ifname);
@@ -809,9 +865,35 @@ static int ipam_del(struct cni_call *c, const struct bridge_conf *b)
 	return cni_delegate(b->ipam_type, CNI_CMD_DEL, c->env, c->conf->raw, c->conf->raw_len, NULL);
 }
 
-/* Deletes the container's end under its final or its temporary name; the
- * kernel removes the host end with it. Gone already is fine. */
-static int delete_container_links(struct cni_call *c)
+/* Deletes the container's end; the kernel removes the host end with it.
+ * This is most of a DEL's time: the kernel waits for an RCU barrier
+ * before a veth is gone (see bench/README.md). */
+static int delete_veth(struct nl_sock *nl, const char *name)
+{
+	int r = link_delete_by_name(nl, name);
+
+	return r < 0 && r != -ENODEV ? pt_err_wrap(r, "failed to delete \"%s\"", name) : 0;
+}
+
+/* The container's addresses, for the ipMasq teardown: read off its
+ * interface before it goes (as the reference does), else none, and
+ * nft_masq_del finds the elements by their owner. */
+static void container_addrs(struct nl_sock *nl, const char *ifname,
+			    struct ip_prefix **ret, size_t *ret_n)
+{
+	struct link_info l;
+
+	if (link_get_by_name(nl, ifname, &l) < 0 ||
+	    addr_list(nl, l.ifindex, AF_UNSPEC, ret, ret_n) < 0) {
+		*ret = NULL;
+		*ret_n = 0;
+	}
+}
+
+/* Removes the container's end under its final or its temporary name (a
+ * crashed ADD may have left either); gone already is fine. */
+static int delete_container_links(struct cni_call *c, bool want_addrs,
+				  struct ip_prefix **ret_addrs, size_t *ret_n)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_nl_ struct nl_sock *nl = NULL;
@@ -823,27 +905,46 @@ static int delete_container_links(struct cni_call *c)
 		return 0;
 	if (r < 0)
 		return pt_err_wrap(r, "failed to open netns \"%s\"", c->env->netns);
-	r = nl_open_in_netns(fd, &nl);
-	if (r < 0)
+	if ((r = nl_open_in_netns(fd, &nl)) < 0)
 		return pt_err_wrap(r, "cannot open netlink in netns \"%s\"", c->env->netns);
+	if (want_addrs)
+		container_addrs(nl, c->env->ifname, ret_addrs, ret_n);
 	veth_names(c->env, host, tmp);
-	r = link_delete_by_name(nl, c->env->ifname);
-	if (r < 0 && r != -ENODEV)
-		return pt_err_wrap(r, "failed to delete \"%s\"", c->env->ifname);
-	r = link_delete_by_name(nl, tmp);
-	return r < 0 && r != -ENODEV ? pt_err_wrap(r, "failed to delete \"%s\"", tmp) : 0;
+	if ((r = delete_veth(nl, c->env->ifname)) < 0)
+		return r;
+	return delete_veth(nl, tmp);
+}
+
+static int teardown_masquerade(struct cni_call *c, const struct ip_prefix *addrs, size_t n)
+{
+	/* link-local IPv6 addresses were never masqueraded: keep only the others */
+	struct ip_prefix keep[n ? n : 1];
+	size_t k = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		if (!(addrs[i].addr.family == AF_INET6 && addrs[i].addr.bytes[0] == 0xfe &&
+		      (addrs[i].addr.bytes[1] & 0xc0) == 0x80))
+			keep[k++] = addrs[i];
+	r = nft_masq_del(c->conf->name, c->env->container_id, c->env->ifname, keep, k);
+	return r < 0 ? pt_err_wrap(r, "failed to tear down ipMasq") : 0;
 }
 
 static int bridge_del(struct cni_call *c)
 {
+	_cleanup_free_ struct ip_prefix *addrs = NULL;
 	struct bridge_conf b;
+	size_t n = 0;
 	int r;
 
 	if ((r = bridge_conf_parse(c, &b)) < 0)
 		return r;
-	if (c->env->netns && *c->env->netns && (r = delete_container_links(c)) < 0)
+	if (c->env->netns && *c->env->netns &&
+	    (r = delete_container_links(c, b.ip_masq && b.ipam_type, &addrs, &n)) < 0)
 		return r;
-	return ipam_del(c, &b);
+	if ((r = ipam_del(c, &b)) < 0)
+		return r;
+	return b.ip_masq && b.ipam_type ? teardown_masquerade(c, addrs, n) : 0;
 }
 
 /* ---- CHECK ---------------------------------------------------------------- */
@@ -1044,7 +1145,19 @@ static int bridge_status(struct cni_call *c)
 
 static int bridge_gc(struct cni_call *c)
 {
-	return delegate_to_ipam(c, CNI_CMD_GC);
+	_cleanup_free_ struct cni_attachment *valid = NULL;
+	struct bridge_conf b;
+	size_t n = 0;
+	int r;
+
+	if ((r = delegate_to_ipam(c, CNI_CMD_GC)) < 0 || (r = bridge_conf_parse(c, &b)) < 0)
+		return r;
+	if (!b.ip_masq || !b.ipam_type)
+		return 0;
+	if ((r = cni_gc_attachments(c->conf, &valid, &n)) < 0 ||
+	    (r = nft_masq_gc(c->conf->name, valid, n)) < 0)
+		return pt_err_wrap(r, "failed to collect ipMasq garbage");
+	return 0;
 }
 
 const struct cni_plugin plugin_bridge = {
