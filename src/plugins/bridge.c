@@ -335,6 +335,19 @@ static int run_ipam_add(struct bridge_add *a)
 	return 0;
 }
 
+/* A container must not be able to install routes in the host with router
+ * advertisements sent to its veth's host end. Only /proc/sys can say so;
+ * a host without IPv6 has nothing to refuse. */
+static int refuse_router_advertisements(const char *host_name)
+{
+	char key[64];
+	int r;
+
+	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", host_name);
+	r = sysctl_write(key, "0");
+	return r < 0 && r != -ENOENT ? pt_err_wrap(r, "cannot set %s", key) : 0;
+}
+
 /* The pair in one request: the host end on the bridge and up, the other
  * end born in the container under its temporary name. */
 static int create_veth(struct bridge_add *a)
@@ -367,7 +380,7 @@ static int create_veth(struct bridge_add *a)
 		return pt_err_wrap(r, "failed to create veth pair %s/%s", a->host_name, a->tmp_name);
 	a->veth_done = true;
 	snprintf(a->host_veth.name, IFNAMSIZ, "%s", a->host_name);
-	return 0;
+	return refuse_router_advertisements(a->host_name);
 }
 
 static void choose_macs(struct bridge_add *a)
@@ -441,7 +454,8 @@ static int rename_container_end(struct bridge_add *a)
 	/* arp_notify: announce the (possibly reused) address when it comes up */
 	const struct link_update rename = {
 		.name = ifname, .up = -1,
-		.ipv4_devconf = IPV4_DEVCONF_ARP_NOTIFY, .ipv4_devconf_value = 1,
+		.ipv4_devconf = a->conf.ipam_type ? IPV4_DEVCONF_ARP_NOTIFY : 0,
+		.ipv4_devconf_value = 1,
 	};
 
 	r = link_get_by_name(a->cont_nl, a->tmp_name, &tmp);
@@ -545,7 +559,7 @@ static int add_container_addrs(struct bridge_add *a)
 	for (size_t i = 0; i < a->res->n_ips; i++) {
 		const struct ip_prefix *p = &a->res->ips[i].address;
 
-		r = addr_add(a->cont_nl, a->cont_veth.ifindex, p, 0);
+		r = addr_add(a->cont_nl, a->cont_veth.ifindex, p, ADDR_F_BROADCAST);
 		if (r < 0)
 			return pt_err_wrap(r, "failed to add IP addr %s to \"%s\"",
 					   ip_prefix_format(p, buf), a->c->env->ifname);
@@ -671,7 +685,7 @@ static int ensure_gateway_addr(struct bridge_add *a, const struct ip_prefix *gw)
 
 	if ((r = make_room_for_gateway(a, gw, &present)) < 0 || present)
 		return r;
-	r = addr_add(a->host_nl, a->br.ifindex, gw, 0);
+	r = addr_add(a->host_nl, a->br.ifindex, gw, ADDR_F_BROADCAST);
 	if (r < 0 && r != -EEXIST)
 		return pt_err_wrap(r, "could not add IP address %s to \"%s\"",
 				   ip_prefix_format(gw, buf), a->conf.bridge);

@@ -41,7 +41,15 @@ struct nlmsghdr *addr_build(void *buf, int type, int ifindex, const struct ip_pr
 	ifa->ifa_scope = addr_scope(type, p);
 	ifa->ifa_index = (uint32_t)ifindex;
 	nlh = nl_put(nlh, IFA_LOCAL, size, p->addr.bytes);
-	return nl_put(nlh, IFA_ADDRESS, size, p->addr.bytes);
+	nlh = nl_put(nlh, IFA_ADDRESS, size, p->addr.bytes);
+	/* /31 and /32 have no broadcast address (RFC 3021) */
+	if ((flags & ADDR_F_BROADCAST) && p->addr.family == AF_INET && p->len < 31) {
+		struct ip_addr brd;
+
+		ip_prefix_last(p, &brd);
+		nlh = nl_put(nlh, IFA_BROADCAST, size, brd.bytes);
+	}
+	return nlh;
 }
 
 static int addr_check(const struct ip_prefix *p)

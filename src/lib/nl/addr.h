@@ -7,6 +7,7 @@
 #include "util/ipaddr.h"
 
 #define ADDR_F_NODAD 0x1	/* IFA_F_NODAD: IPv6 usable at once, no duplicate detection */
+#define ADDR_F_BROADCAST 0x2	/* IPv4: IFA_BROADCAST = the subnet's last address (as `brd +`) */
 
 /* Adds p (host bits = the address) to ifindex; -EEXIST when present. */
 int addr_add(struct nl_sock *nl, int ifindex, const struct ip_prefix *p, unsigned flags);
