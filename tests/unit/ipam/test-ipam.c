@@ -825,7 +825,8 @@ static void test_many_processes(void **state)
 		}
 		s = read_file(f->net, de->d_name);
 		assert_true(n_files < 200);
-		snprintf(seen_owner[n_files], sizeof(seen_owner[0]), "%s", s);
+		assert_true(strlen(s) < sizeof(seen_owner[0]));
+		memcpy(seen_owner[n_files], s, strlen(s) + 1);
 		for (size_t i = 0; i < n_files; i++)
 			assert_string_not_equal(seen_owner[i], seen_owner[n_files]);
 		n_files++;
