@@ -1,0 +1,385 @@
+/* `pontoon dns-serve NETWORK`: the name server of one network, started by
+ * pontoon when the first container joins it (see names.c), like Podman's
+ * aardvark-dns. It listens on the network's gateway addresses only (UDP 53),
+ * answers A/AAAA for the names, hostnames and aliases of the containers on
+ * this network (also under the search domain dns.pontoon), and forwards
+ * every other question to the host's resolvers, relaying their answer. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util/error.h"
+
+#define DNS_SUFFIX ".dns.pontoon"
+#define MAX_LISTEN 4
+#define MAX_PENDING 64
+#define MAX_UPSTREAM 3
+#define TTL 5
+
+struct pending {
+	int fd;			/* connected to the upstream; -1 = free */
+	int listen_fd;		/* where the question came in */
+	struct sockaddr_storage client;
+	socklen_t client_len;
+	time_t deadline;
+};
+
+struct server {
+	const char *net;
+	int listen[MAX_LISTEN];
+	size_t n_listen;
+	struct sockaddr_storage upstream[MAX_UPSTREAM];
+	socklen_t upstream_len[MAX_UPSTREAM];
+	size_t n_upstream;
+	struct pending pending[MAX_PENDING];
+};
+
+static int bind_udp(const struct ip_addr *a)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	int one = 1, fd;
+
+	if (a->family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+
+		s->sin_family = AF_INET;
+		s->sin_port = htons(53);
+		memcpy(&s->sin_addr, a->bytes, 4);
+		len = sizeof(*s);
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
+
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons(53);
+		memcpy(&s->sin6_addr, a->bytes, 16);
+		len = sizeof(*s);
+	}
+	fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* The gateway address may still be tentative (IPv6 DAD). */
+	setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one));
+	if (a->family == AF_INET6)
+		setsockopt(fd, SOL_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* nameserver lines of the host's resolv.conf, except our own addresses. */
+static void load_upstreams(struct server *s, const struct ip_addr *gws, size_t ng)
+{
+	char line[512], addr[128];
+	FILE *f = fopen("/etc/resolv.conf", "re");
+
+	while (f && fgets(line, sizeof(line), f) && s->n_upstream < MAX_UPSTREAM) {
+		struct ip_addr a;
+		bool ours = false;
+
+		if (sscanf(line, "nameserver %127s", addr) != 1 || ip_addr_parse(addr, &a) < 0)
+			continue;
+		for (size_t i = 0; i < ng; i++)
+			ours |= ip_addr_equal(&a, &gws[i]);
+		if (ours)
+			continue;
+		struct sockaddr_storage *ss = &s->upstream[s->n_upstream];
+
+		memset(ss, 0, sizeof(*ss));
+		if (a.family == AF_INET) {
+			struct sockaddr_in *si = (struct sockaddr_in *)ss;
+
+			si->sin_family = AF_INET;
+			si->sin_port = htons(53);
+			memcpy(&si->sin_addr, a.bytes, 4);
+			s->upstream_len[s->n_upstream++] = sizeof(*si);
+		} else {
+			struct sockaddr_in6 *si = (struct sockaddr_in6 *)ss;
+
+			si->sin6_family = AF_INET6;
+			si->sin6_port = htons(53);
+			memcpy(&si->sin6_addr, a.bytes, 16);
+			s->upstream_len[s->n_upstream++] = sizeof(*si);
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+/* The question's name in lower case without the final dot, and where the
+ * question ends; -1 when malformed. */
+static int parse_question(const uint8_t *msg, size_t len, char *name, size_t size, size_t *ret_end)
+{
+	size_t off = 12, n = 0;
+
+	if (len < 12 || (msg[4] << 8 | msg[5]) != 1)
+		return -1;
+	while (off < len && msg[off]) {
+		uint8_t l = msg[off++];
+
+		if (l > 63 || off + l > len || n + l + 2 > size)
+			return -1;
+		if (n)
+			name[n++] = '.';
+		for (uint8_t i = 0; i < l; i++)
+			name[n++] = (char)tolower(msg[off + i]);
+		off += l;
+	}
+	if (off + 5 > len)
+		return -1;
+	name[n] = '\0';
+	*ret_end = off + 5;	/* the 0 label, QTYPE, QCLASS */
+	return 0;
+}
+
+static bool name_matches(json_t *c, json_t *att, const char *name)
+{
+	const char *cands[] = { json_string_value(json_object_get(c, "name")),
+				json_string_value(json_object_get(c, "hostname")) };
+	json_t *alias;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cands); i++)
+		if (cands[i] && strcasecmp(cands[i], name) == 0)
+			return true;
+	json_array_foreach(json_object_get(att, "aliases"), i, alias)
+		if (strcasecmp(json_string_value(alias), name) == 0)
+			return true;
+	return false;
+}
+
+/* Addresses of family for name on this network; returns whether the name
+ * is a container's at all. */
+static bool lookup(const char *net, const char *name, int family, struct ip_addr *out, size_t *n)
+{
+	_cleanup_json_ json_t *containers = NULL;
+	bool known = false;
+	json_t *c, *ip;
+	size_t i, j;
+
+	*n = 0;
+	if (ctr_load_all(&containers) < 0)
+		return false;
+	json_array_foreach(containers, i, c) {
+		json_t *att = ctr_network(c, net);
+
+		if (!att || !name_matches(c, att, name))
+			continue;
+		known = true;
+		json_array_foreach(json_object_get(att, "ips"), j, ip) {
+			struct ip_prefix p;
+
+			if (*n < 16 && ip_prefix_parse(json_string_value(ip), &p) >= 0 &&
+			    p.addr.family == family)
+				out[(*n)++] = p.addr;
+		}
+	}
+	return known;
+}
+
+static size_t answer(uint8_t *out, const uint8_t *q, size_t qend, int rcode, const struct ip_addr *a,
+		     size_t n)
+{
+	size_t off = qend;
+
+	memcpy(out, q, qend);
+	out[2] = 0x80 | (q[2] & 0x79) | 0x04;	/* QR, opcode and RD kept, AA */
+	out[3] = 0x80 | (rcode & 0xf);		/* RA */
+	out[6] = 0, out[7] = (uint8_t)n;
+	memset(out + 8, 0, 4);
+	for (size_t i = 0; i < n; i++) {
+		size_t alen = a[i].family == AF_INET ? 4 : 16;
+		uint8_t rr[12] = { 0xc0, 12, 0, a[i].family == AF_INET ? 1 : 28, 0, 1,
+				   0, 0, 0, TTL, 0, (uint8_t)alen };
+
+		memcpy(out + off, rr, sizeof(rr));
+		memcpy(out + off + sizeof(rr), a[i].bytes, alen);
+		off += sizeof(rr) + alen;
+	}
+	return off;
+}
+
+static void forward(struct server *s, int lfd, const uint8_t *q, size_t len,
+		    const struct sockaddr_storage *from, socklen_t from_len)
+{
+	for (size_t i = 0; i < MAX_PENDING && s->n_upstream; i++) {
+		struct pending *p = &s->pending[i];
+		const struct sockaddr_storage *up = &s->upstream[0];
+
+		if (p->fd >= 0)
+			continue;
+		p->fd = socket(up->ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (p->fd < 0)
+			return;
+		if (connect(p->fd, (const struct sockaddr *)up, s->upstream_len[0]) < 0 ||
+		    send(p->fd, q, len, 0) < 0) {
+			close(p->fd);
+			p->fd = -1;
+			return;
+		}
+		p->listen_fd = lfd;
+		p->client = *from;
+		p->client_len = from_len;
+		p->deadline = time(NULL) + 3;
+		return;
+	}
+}
+
+static void handle_query(struct server *s, int lfd)
+{
+	uint8_t q[1500], out[1500];
+	struct sockaddr_storage from;
+	socklen_t from_len = sizeof(from);
+	char name[256];
+	struct ip_addr addrs[16];
+	size_t qend, n, len_name;
+	ssize_t len;
+	int qtype;
+	bool known;
+
+	len = recvfrom(lfd, q, sizeof(q), 0, (struct sockaddr *)&from, &from_len);
+	if (len <= 0 || (q[2] & 0x80) || parse_question(q, len, name, sizeof(name), &qend) < 0)
+		return;
+	qtype = q[qend - 4] << 8 | q[qend - 3];
+	len_name = strlen(name);
+	bool suffixed = len_name > strlen(DNS_SUFFIX) &&
+			strcmp(name + len_name - strlen(DNS_SUFFIX), DNS_SUFFIX) == 0;
+	if (suffixed)
+		name[len_name - strlen(DNS_SUFFIX)] = '\0';
+	known = lookup(s->net, name, qtype == 28 ? AF_INET6 : AF_INET, addrs, &n);
+	if (known || suffixed) {
+		size_t m = answer(out, q, qend, known ? 0 : 3 /* NXDOMAIN */, addrs,
+				  qtype == 1 || qtype == 28 ? n : 0);
+
+		sendto(lfd, out, m, 0, (struct sockaddr *)&from, from_len);
+		return;
+	}
+	if (s->n_upstream == 0) {
+		size_t m = answer(out, q, qend, 2 /* SERVFAIL */, NULL, 0);
+
+		sendto(lfd, out, m, 0, (struct sockaddr *)&from, from_len);
+		return;
+	}
+	forward(s, lfd, q, len, &from, from_len);
+}
+
+static void relay(struct pending *p)
+{
+	uint8_t buf[4096];
+	ssize_t n = recv(p->fd, buf, sizeof(buf), 0);
+
+	if (n > 0)
+		sendto(p->listen_fd, buf, n, 0, (struct sockaddr *)&p->client, p->client_len);
+	close(p->fd);
+	p->fd = -1;
+}
+
+/* Whether a container is still on the network. A server whose last
+ * container left without telling it (its runtime was killed) goes by itself. */
+static bool still_needed(const char *net)
+{
+	_cleanup_json_ json_t *containers = NULL;
+	json_t *c;
+	size_t i;
+
+	if (ctr_load_all(&containers) < 0)
+		return true;
+	json_array_foreach(containers, i, c)
+		if (ctr_network(c, net))
+			return true;
+	return false;
+}
+
+static void serve(struct server *s)
+{
+	time_t last_check = time(NULL);
+	int idle = 0;
+
+	for (;;) {
+		struct pollfd pfd[MAX_LISTEN + MAX_PENDING];
+		size_t n = 0, idx[MAX_PENDING];
+		time_t now = time(NULL);
+
+		for (size_t i = 0; i < s->n_listen; i++)
+			pfd[n++] = (struct pollfd){ .fd = s->listen[i], .events = POLLIN };
+		for (size_t i = 0; i < MAX_PENDING; i++) {
+			if (s->pending[i].fd >= 0 && now > s->pending[i].deadline) {
+				close(s->pending[i].fd);
+				s->pending[i].fd = -1;
+			}
+			if (s->pending[i].fd >= 0) {
+				idx[n - s->n_listen] = i;
+				pfd[n++] = (struct pollfd){ .fd = s->pending[i].fd, .events = POLLIN };
+			}
+		}
+		if (poll(pfd, n, 1000) < 0 && errno != EINTR)
+			return;
+		if (time(NULL) - last_check >= 2) {
+			last_check = time(NULL);
+			idle = still_needed(s->net) ? 0 : idle + 1;
+			if (idle >= 2)
+				return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			if (i < s->n_listen)
+				handle_query(s, pfd[i].fd);
+			else
+				relay(&s->pending[idx[i - s->n_listen]]);
+		}
+	}
+}
+
+int cmd_dns_serve(int argc, char **argv)
+{
+	struct server s = { 0 };
+	struct cni_conflist *l;
+	struct ip_addr gws[MAX_LISTEN];
+	size_t ng;
+	int ready_fd = -1, r;
+
+	if (argc == 4 && strcmp(argv[1], "--ready-fd") == 0) {
+		ready_fd = atoi(argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc != 2)
+		return cli_error(EXIT_USAGE, "usage: pontoon dns-serve [--ready-fd N] NETWORK");
+	r = net_find(argv[1], &l);
+	if (r != 0)
+		return r;
+	s.net = argv[1];
+	ng = net_gateways(l, gws, ARRAY_SIZE(gws));
+	cni_conflist_free(l);
+	for (size_t i = 0; i < MAX_PENDING; i++)
+		s.pending[i].fd = -1;
+	for (size_t i = 0; i < ng; i++) {
+		char buf[IP_ADDR_STRLEN];
+		int fd = bind_udp(&gws[i]);
+
+		if (fd < 0)
+			return cli_error(EXIT_FAIL, "dns %s: cannot listen on %s port 53: %s", s.net,
+					 ip_addr_format(&gws[i], buf), strerror(-fd));
+		s.listen[s.n_listen++] = fd;
+	}
+	load_upstreams(&s, gws, ng);
+	if (ready_fd >= 0) {
+		dprintf(ready_fd, "%d\n", (int)getpid());
+		close(ready_fd);
+	}
+	serve(&s);
+	return EXIT_OK;
+}

@@ -1,0 +1,121 @@
+/* `pontoon gc`: what a crashed `pontoon run` (kill -9, power loss of
+ * /run excepted) left behind is released: containers whose supervisor is
+ * dead, then per network the CNI GC (cached attachments no live container
+ * owns are DELed, then the plugins' own GC with the valid attachments),
+ * namespaces nobody owns, DNS servers nobody needs. */
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util/error.h"
+
+static const struct cli_usage usage = { "gc [--json]", "  --json                 print what was released as JSON\n" };
+
+static void release_dead(json_t *all, json_t *done)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(all, i, c) {
+		if (ctr_supervisor_alive(c))
+			continue;
+		if (ctr_release(c) < 0)
+			fprintf(stderr, "pontoon: gc: container %s: %s\n",
+				json_string_value(json_object_get(c, "name")), pt_err_msg());
+		json_array_append_new(done, json_sprintf("container %s", json_string_value(json_object_get(c, "name"))));
+	}
+}
+
+static void gc_networks(json_t *live, json_t *done)
+{
+	struct cni_conflist **nets;
+	size_t n;
+
+	if (net_load_all(&nets, &n) < 0)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		struct cni_attachment valid[256];
+		size_t nv = 0, deleted = 0, i;
+		json_t *c;
+
+		json_array_foreach(live, i, c) {
+			json_t *a = ctr_network(c, nets[k]->name);
+
+			if (a && nv < ARRAY_SIZE(valid))
+				valid[nv++] = (struct cni_attachment){
+					json_string_value(json_object_get(c, "id")),
+					json_string_value(json_object_get(a, "ifname")) };
+		}
+		if (cni_runtime_gc(&cli.rt, nets[k], valid, nv, &deleted) < 0)
+			fprintf(stderr, "pontoon: gc: network %s: %s\n", nets[k]->name, pt_err_msg());
+		if (deleted)
+			json_array_append_new(done, json_sprintf("network %s: %zu stale attachments", nets[k]->name, deleted));
+		(void)dns_stop_unused(nets[k]->name);
+	}
+	cni_conflist_free_all(nets, n);
+}
+
+/* Namespaces under netns/ that no container state names. */
+static void gc_netns(json_t *live, json_t *done)
+{
+	struct dirent *de;
+	DIR *d = opendir(cli.netns_dir);
+
+	while (d && (de = readdir(d))) {
+		char path[PATH_MAX + 300];
+		bool owned = false;
+		json_t *c;
+		size_t i;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cli.netns_dir, de->d_name);
+		json_array_foreach(live, i, c)
+			owned |= json_is_string(json_object_get(c, "netns")) &&
+				 strcmp(json_string_value(json_object_get(c, "netns")), path) == 0;
+		if (!owned && sandbox_netns_remove(path) >= 0)
+			json_array_append_new(done, json_sprintf("netns %s", de->d_name));
+	}
+	if (d)
+		closedir(d);
+}
+
+int cmd_gc(int argc, char **argv)
+{
+	_cleanup_json_ json_t *all = NULL, *live = NULL, *done = json_array();
+	int lock = -1, r;
+
+	if (cli_wants_help(argc, argv))
+		return cli_help(&usage);
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		cli.json = true;
+	else if (argc != 1)
+		return cli_usage_error(&usage, "unexpected argument \"%s\"", argv[1]);
+	r = cli_lock(&lock);
+	if (r < 0)
+		return cli_lib_error(EXIT_FAIL, r, "cannot take the state lock");
+	r = ctr_load_all(&all);
+	if (r >= 0) {
+		release_dead(all, done);
+		r = ctr_load_all(&live);
+	}
+	if (r >= 0) {
+		gc_networks(live, done);
+		gc_netns(live, done);
+	}
+	close(lock);
+	if (r < 0)
+		return cli_lib_error(EXIT_FAIL, r, "gc");
+	if (cli.json) {
+		cli_print_json(done);
+	} else {
+		size_t i;
+		json_t *v;
+
+		json_array_foreach(done, i, v)
+			printf("released %s\n", json_string_value(v));
+	}
+	return EXIT_OK;
+}

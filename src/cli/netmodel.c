@@ -1,0 +1,228 @@
+/* Networks as pontoon sees them: the conflists of the conf dir. A network
+ * made by `pontoon network create` is an ordinary conflist (bridge with
+ * host-local, portmap, firewall) plus a "pontoon" key CNI ignores; any other
+ * conflist in the directory is usable too, read through the same helpers.
+ * Also here: where the plugins are (CNI_PATH) and whether one is there. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cni/delegate.h"
+#include "util/error.h"
+
+#ifndef PONTOON_CNI_DIR
+#define PONTOON_CNI_DIR "/usr/local/libexec/pontoon/cni"
+#endif
+
+/* The types pontoon-cni may contain; a link per type is made for the build
+ * tree's binary, and cni_plugin_available() asks which really answer. */
+static const char *const plugin_types[] = {
+	"bridge", "host-local", "static", "loopback", "portmap", "firewall", "bandwidth", "tuning",
+};
+
+static bool file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Running from a build tree (build/src/cli/pontoon): a directory of links
+ * to build/src/plugins/pontoon-cni under the run dir, so `pontoon demo`
+ * works before `meson install`. */
+static bool build_tree_path(char *buf, size_t size)
+{
+	char exe[PATH_MAX], bin[PATH_MAX + 64], dir[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	snprintf(bin, sizeof(bin), "%s/../plugins/pontoon-cni", dirname(exe));
+	if (!file_exists(bin) || !realpath(bin, exe))
+		return false;
+	snprintf(dir, sizeof(dir), "%s/cni-bin", cli.run_dir);
+	if (mkdir_p(dir, 0755) < 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(plugin_types); i++) {
+		char link[PATH_MAX + 64];
+
+		snprintf(link, sizeof(link), "%s/%s", dir, plugin_types[i]);
+		unlink(link);
+		if (symlink(exe, link) < 0)
+			return false;
+	}
+	snprintf(buf, size, "%s", dir);
+	return true;
+}
+
+int cli_init_cni_path(void)
+{
+	const char *p = cli.cni_path_opt ? cli.cni_path_opt : getenv("PONTOON_CNI_PATH");
+
+	if (p && *p) {
+		snprintf(cli.cni_path, sizeof(cli.cni_path), "%s", p);
+		return 0;
+	}
+	if (file_exists(PONTOON_CNI_DIR "/bridge") ||
+	    !build_tree_path(cli.cni_path, sizeof(cli.cni_path)))
+		snprintf(cli.cni_path, sizeof(cli.cni_path), "%s", PONTOON_CNI_DIR);
+	return 0;
+}
+
+bool cni_plugin_available(const char *type)
+{
+	char path[PATH_MAX], *argv[] = { path, NULL };
+	char *envp[] = { "CNI_COMMAND=VERSION", NULL };
+	posix_spawn_file_actions_t fa;
+	int status = -1, in[2];
+	pid_t pid;
+
+	if (cni_find_plugin(type, cli.cni_path, path, sizeof(path)) < 0) {
+		pt_err_clear();
+		return false;
+	}
+	/* VERSION with a config on stdin, quietly: a multi-call binary that
+	 * lacks the type says so on stderr. */
+	if (pipe2(in, O_CLOEXEC) < 0 || posix_spawn_file_actions_init(&fa) != 0)
+		return false;
+	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, path, &fa, NULL, argv, envp) == 0) {
+		(void)!write(in[1], "{\"cniVersion\":\"1.0.0\"}", 22);
+		close(in[1]);
+		in[1] = -1;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	if (in[1] >= 0)
+		close(in[1]);
+	return status == 0;
+}
+
+int net_load_all(struct cni_conflist ***ret, size_t *ret_n)
+{
+	return cni_conflist_load_dir(cli.conf_dir, ret, ret_n, NULL);
+}
+
+int net_find(const char *name, struct cni_conflist **ret)
+{
+	int r = cni_conflist_find(cli.conf_dir, name, ret);
+
+	if (r == -ENOENT)
+		return cli_error(EXIT_NOTFOUND, "no such network: %s", name);
+	if (r < 0)
+		return cli_lib_error(EXIT_FAIL, r, "network %s", name);
+	return 0;
+}
+
+json_t *net_bridge_conf(const struct cni_conflist *l)
+{
+	for (size_t i = 0; i < l->n_plugins; i++)
+		if (strcmp(l->plugins[i].type, "bridge") == 0)
+			return l->plugins[i].json;
+	return NULL;
+}
+
+const char *net_bridge_name(const struct cni_conflist *l)
+{
+	json_t *b = net_bridge_conf(l);
+	json_t *name = json_object_get(b, "bridge");
+
+	if (!b)
+		return NULL;
+	return json_is_string(name) ? json_string_value(name) : "cni0";
+}
+
+/* The IPAM object of the list's first plugin that has one. */
+static json_t *net_ipam(const struct cni_conflist *l)
+{
+	for (size_t i = 0; i < l->n_plugins; i++) {
+		json_t *ipam = json_object_get(l->plugins[i].json, "ipam");
+
+		if (json_is_object(ipam))
+			return ipam;
+	}
+	return NULL;
+}
+
+/* Calls fn for every range object of the IPAM config (ranges[][] and the
+ * legacy top-level subnet/gateway, which is a range itself). */
+static void for_each_range(const struct cni_conflist *l, void (*fn)(json_t *range, void *arg),
+			   void *arg)
+{
+	json_t *ipam = net_ipam(l), *set, *range;
+	size_t i, j;
+
+	if (!ipam)
+		return;
+	if (json_is_string(json_object_get(ipam, "subnet")))
+		fn(ipam, arg);
+	json_array_foreach(json_object_get(ipam, "ranges"), i, set)
+		json_array_foreach(set, j, range)
+			fn(range, arg);
+}
+
+struct collect {
+	struct ip_prefix *p;
+	struct ip_addr *a;
+	size_t n, max;
+};
+
+static void collect_subnet(json_t *range, void *arg)
+{
+	struct collect *c = arg;
+	const char *s = json_string_value(json_object_get(range, "subnet"));
+
+	if (s && c->n < c->max && ip_prefix_parse(s, &c->p[c->n]) >= 0)
+		c->n++;
+}
+
+size_t net_subnets(const struct cni_conflist *l, struct ip_prefix *out, size_t max)
+{
+	struct collect c = { .p = out, .max = max };
+
+	for_each_range(l, collect_subnet, &c);
+	return c.n;
+}
+
+static void collect_gateway(json_t *range, void *arg)
+{
+	struct collect *c = arg;
+	const char *s = json_string_value(json_object_get(range, "subnet"));
+	const char *g = json_string_value(json_object_get(range, "gateway"));
+	struct ip_prefix p;
+
+	if (c->n >= c->max)
+		return;
+	if (g && ip_addr_parse(g, &c->a[c->n]) >= 0) {
+		c->n++;
+	} else if (s && ip_prefix_parse(s, &p) >= 0) {
+		ip_prefix_network(&p, &p.addr);
+		if (ip_addr_add(&p.addr, 1, &c->a[c->n]) >= 0)
+			c->n++;
+	}
+}
+
+size_t net_gateways(const struct cni_conflist *l, struct ip_addr *out, size_t max)
+{
+	struct collect c = { .a = out, .max = max };
+
+	for_each_range(l, collect_gateway, &c);
+	return c.n;
+}
+
+bool net_is_pontoon(const struct cni_conflist *l)
+{
+	return json_is_object(json_object_get(l->json, "pontoon"));
+}

@@ -1,0 +1,207 @@
+/* The container itself: a network namespace kept alive by a bind mount
+ * under $run_dir/netns (as `ip netns` does, so CNI plugins and people can
+ * open it by path), and a process that enters it with UTS and mount
+ * namespaces of its own for its hostname and its own /etc/hosts and
+ * /etc/resolv.conf. Only syscalls: unshare, setns, mount. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "nl/link.h"
+#include "nl/netns.h"
+#include "nl/nl.h"
+#include "util/error.h"
+
+/* The netns dir is a mount point of its own, so a container's mount
+ * namespace can drop every other container's namespace with one umount. */
+static int netns_dir_ready(void)
+{
+	struct statx stx;
+	int r = mkdir_p(cli.netns_dir, 0755);
+
+	if (r < 0)
+		return r;
+	if (statx(AT_FDCWD, cli.netns_dir, 0, STATX_BASIC_STATS, &stx) < 0)
+		return pt_err(-errno, "%s: %m", cli.netns_dir);
+	if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	    (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return 0;
+	if (mount(cli.netns_dir, cli.netns_dir, NULL, MS_BIND, NULL) < 0)
+		return pt_err(-errno, "cannot bind-mount %s: %m", cli.netns_dir);
+	return 0;
+}
+
+static int lo_up(const char *path)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_nl_ struct nl_sock *nl = NULL;
+	struct link_info li;
+	int r;
+
+	r = netns_open(path, &fd);
+	if (r >= 0)
+		r = nl_open_in_netns(fd, &nl);
+	if (r >= 0)
+		r = link_get_by_name(nl, "lo", &li);
+	if (r >= 0)
+		r = link_set_up(nl, li.ifindex);
+	return r < 0 ? pt_err_wrap(r, "cannot bring lo up in %s", path) : 0;
+}
+
+int sandbox_netns_create(const char *name, char **ret_path)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd, status, r;
+	pid_t pid;
+
+	r = netns_dir_ready();
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/%s", cli.netns_dir, name) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return pt_err(-errno, "cannot create %s: %m", path);
+	close(fd);
+	/* A child makes the namespace and pins it; we stay where we are. */
+	pid = fork();
+	if (pid < 0) {
+		unlink(path);
+		return pt_err(-errno, "fork: %m");
+	}
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		_exit(mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0 ? 2 : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		unlink(path);
+		return pt_err(-EPERM, "cannot create network namespace %s (%s failed)", path,
+			      WIFEXITED(status) && WEXITSTATUS(status) == 1 ? "unshare" : "bind mount");
+	}
+	r = lo_up(path);
+	if (r < 0) {
+		sandbox_netns_remove(path);
+		return r;
+	}
+	*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
+int sandbox_netns_remove(const char *path)
+{
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return pt_err(-errno, "cannot unmount %s: %m", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return pt_err(-errno, "cannot remove %s: %m", path);
+	return 0;
+}
+
+static void bind_file(const char *src, const char *dst)
+{
+	struct stat st;
+
+	/* /etc/resolv.conf may be a symlink to a file that is not there. */
+	if (stat(dst, &st) == 0 && stat(src, &st) == 0)
+		(void)mount(src, dst, NULL, MS_BIND, NULL);
+}
+
+/* In the child: everything up to exec. Returns only on failure. */
+static void child(json_t *state, char **argv, int sync_fd, int out_fd)
+{
+	const char *netns = json_string_value(json_object_get(state, "netns"));
+	const char *hostname = json_string_value(json_object_get(state, "hostname"));
+	const char *name = json_string_value(json_object_get(state, "name"));
+	char dir[PATH_MAX + 300], src[PATH_MAX + 400];
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (netns) {
+		int fd = open(netns, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+			fprintf(stderr, "pontoon: cannot enter %s: %m\n", netns);
+			return;
+		}
+		close(fd);
+	}
+	if (unshare(CLONE_NEWUTS | CLONE_NEWNS) < 0) {
+		fprintf(stderr, "pontoon: unshare: %m\n");
+		return;
+	}
+	(void)mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL);
+	/* Other containers' namespaces stay pinned only by the host's mounts. */
+	(void)umount2(cli.netns_dir, MNT_DETACH);
+	if (hostname)
+		(void)sethostname(hostname, strlen(hostname));
+	if (netns) {
+		ctr_dir(name, dir, sizeof(dir));
+		snprintf(src, sizeof(src), "%s/hosts", dir);
+		bind_file(src, "/etc/hosts");
+		snprintf(src, sizeof(src), "%s/resolv.conf", dir);
+		bind_file(src, "/etc/resolv.conf");
+	}
+	if (sync_fd >= 0) {
+		while (read(sync_fd, &c, 1) < 0 && errno == EINTR)
+			;
+		close(sync_fd);
+	}
+	if (out_fd >= 0) {
+		dup2(out_fd, STDOUT_FILENO);
+		dup2(out_fd, STDERR_FILENO);
+		close(out_fd);
+	}
+	execvp(argv[0], argv);
+	fprintf(stderr, "pontoon: cannot run %s: %m\n", argv[0]);
+}
+
+int sandbox_spawn(json_t *state, char **argv, int sync_fd, int out_fd, pid_t *ret_pid)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return pt_err(-errno, "fork: %m");
+	if (pid == 0) {
+		child(state, argv, sync_fd, out_fd);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	*ret_pid = pid;
+	return 0;
+}
+
+int sandbox_enter(pid_t pid)
+{
+	static const struct {
+		const char *ns;
+		int type;
+	} order[] = { { "net", CLONE_NEWNET }, { "uts", CLONE_NEWUTS }, { "mnt", CLONE_NEWNS } };
+	int fds[3];
+
+	/* Open all first: after entering the mount namespace /proc may differ. */
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, order[i].ns);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			return pt_err(-errno, "cannot open %s: %m", path);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		if (setns(fds[i], order[i].type) < 0)
+			return pt_err(-errno, "cannot enter the %s namespace of %d: %m", order[i].ns, (int)pid);
+		close(fds[i]);
+	}
+	return 0;
+}
