@@ -25,13 +25,14 @@ build-asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 
 demo: build
-	./scripts/demo.sh $(BUILD)
+	$(BUILD)/src/cli/pontoon demo
 
 test: build-asan build
 	./tests/run.sh $(ASAN_BUILD) $(BUILD)
 
 bench: build
 	./bench/run.sh $(BUILD)
+	./bench/cli.sh $(BUILD) 100
 
 install: build
 	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(DESTDIR))
