@@ -23,27 +23,6 @@
 
 #define N 1000
 
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 static size_t count_elements(const char *set)
 {
 	struct nft_handle *h;
@@ -72,31 +51,22 @@ static struct nft_portmap_req req_for(int i, struct nft_portmapping *m, struct i
 					 .maps = m, .n_maps = 1, .ips = ip, .n_ips = 1, .snat = true };
 }
 
+/* A thousand containers' mappings live as elements of the same maps: the
+ * table holds N elements and no rule per container. (How the cost stays
+ * flat with N is shown by bench/, not by a timed test.) */
 static void test_thousand_mappings(void **state)
 {
-	static double t[N];
-	double first, last;
-
 	(void)state;
 	for (int i = 0; i < N; i++) {
 		struct nft_portmapping m;
 		struct ip_prefix ip;
 		char cid[32];
 		struct nft_portmap_req r = req_for(i, &m, &ip, cid, sizeof(cid));
-		double t0 = now_us();
 
 		if (nft_portmap_add(&r) < 0)
 			fail_msg("ADD %d: %s", i, pt_err_msg());
-		t[i] = now_us() - t0;
 	}
 	assert_int_equal(count_elements("pm4any"), N);
-	first = median(t + 1, 50);	/* t[0] made the table */
-	last = median(t + N - 50, 50);
-	print_message("portmap ADD median: first 50 %.0f us, last 50 %.0f us (ratio %.2f)\n",
-		      first, last, last / first);
-	/* Noisy 2-core VM: the last must stay within 2x of the first (a rule
-	 * per container would grow with N). */
-	assert_true(last < 2 * first);
 
 	/* CHECK, DEL twice, CHECK fails, DEL without state finds by comment. */
 	struct nft_portmapping m;
