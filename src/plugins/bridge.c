@@ -335,21 +335,27 @@ static int run_ipam_add(struct bridge_add *a)
 	return 0;
 }
 
-/* A container must not be able to install routes in the host with router
- * advertisements sent to its veth's host end. Only /proc/sys can say so;
- * a host without IPv6 has nothing to refuse. */
-static int refuse_router_advertisements(const char *host_name)
+/* The host end is a bridge port: it needs no IP at all. Without IPv6 it
+ * accepts no router advertisements from the container (the reference sets
+ * accept_ra=0 for that), and it adds no fe80::/64 and ff00::/8 routes to
+ * the host's table, which the kernel walks on every link event: with a
+ * thousand containers that walk was a large part of an ADD. It must be set
+ * before the port comes up; only /proc/sys can say it, and a host without
+ * IPv6 has nothing to disable. */
+static int bring_up_port_without_ipv6(struct nl_sock *nl, const char *host_name)
 {
 	char key[64];
 	int r;
 
-	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", host_name);
-	r = sysctl_write(key, "0");
-	return r < 0 && r != -ENOENT ? pt_err_wrap(r, "cannot set %s", key) : 0;
+	snprintf(key, sizeof(key), "net/ipv6/conf/%s/disable_ipv6", host_name);
+	r = sysctl_write(key, "1");
+	if (r < 0 && r != -ENOENT)
+		return pt_err_wrap(r, "cannot set %s", key);
+	return link_set_up_by_name(nl, host_name);
 }
 
-/* The pair in one request: the host end on the bridge and up, the other
- * end born in the container under its temporary name. */
+/* The pair in one request: the host end on the bridge, the other end born
+ * in the container under its temporary name. */
 static int create_veth(struct bridge_add *a)
 {
 	struct veth_opts o = {
@@ -360,7 +366,6 @@ static int create_veth(struct bridge_add *a)
 		.peer_mac = a->cont_veth.mac,
 		.mac = a->host_veth.mac,
 		.master = a->br.ifindex,
-		.up = true,
 	};
 	struct link_info stale;
 	int r;
@@ -380,7 +385,7 @@ static int create_veth(struct bridge_add *a)
 		return pt_err_wrap(r, "failed to create veth pair %s/%s", a->host_name, a->tmp_name);
 	a->veth_done = true;
 	snprintf(a->host_veth.name, IFNAMSIZ, "%s", a->host_name);
-	return refuse_router_advertisements(a->host_name);
+	return bring_up_port_without_ipv6(a->host_nl, a->host_name);
 }
 
 static void choose_macs(struct bridge_add *a)

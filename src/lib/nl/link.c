@@ -365,6 +365,17 @@ int link_set_up(struct nl_sock *nl, int ifindex)
 	return link_change_flag(nl, ifindex, IFF_UP, true, "cannot bring up");
 }
 
+int link_set_up_by_name(struct nl_sock *nl, const char *name)
+{
+	struct nlmsghdr *nlh = link_msg(nl_buf(nl), RTM_SETLINK, 0, AF_UNSPEC, 0);
+	int r;
+
+	link_ifi(nlh)->ifi_change = IFF_UP;
+	link_ifi(nlh)->ifi_flags = IFF_UP;
+	r = link_send_built(nl, nl_put_strz(nlh, IFLA_IFNAME, name));
+	return r < 0 ? pt_err_wrap(r, "%s: cannot bring up", name) : 0;
+}
+
 int link_set_down(struct nl_sock *nl, int ifindex)
 {
 	return link_change_flag(nl, ifindex, IFF_UP, false, "cannot bring down");

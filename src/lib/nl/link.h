@@ -57,6 +57,8 @@ struct veth_opts {
 int link_create_veth(struct nl_sock *nl, const struct veth_opts *o);
 
 int link_set_up(struct nl_sock *nl, int ifindex);
+/* The same by name, saving the lookup of the index (RTM_SETLINK by IFLA_IFNAME). */
+int link_set_up_by_name(struct nl_sock *nl, const char *name);
 int link_set_down(struct nl_sock *nl, int ifindex);
 int link_set_mtu(struct nl_sock *nl, int ifindex, unsigned mtu);
 int link_set_mac(struct nl_sock *nl, int ifindex, const uint8_t mac[LINK_MAC_LEN]);
