@@ -136,8 +136,9 @@ static int addr_list_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if ((acc->ifindex && (int)ifa->ifa_index != acc->ifindex) ||
 	    (acc->family != AF_UNSPEC && ifa->ifa_family != acc->family) ||
-	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
-		return MNL_CB_OK;
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) ||
+	    ifa->ifa_prefixlen > ip_family_bits(ifa->ifa_family))
+		return MNL_CB_OK;	/* not ours, or not a prefix of its family */
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (!a || mnl_attr_get_payload_len(a) != ip_addr_size(ifa->ifa_family))
 		return MNL_CB_OK;

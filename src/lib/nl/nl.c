@@ -188,6 +188,23 @@ static int nl_reserve(struct nl_sock *nl, size_t more)
 	return 0;
 }
 
+/* Every message of a datagram lies inside it: libmnl's walk trusts a
+ * length up to 2 GiB, which would lead it past the buffer. */
+static bool nl_datagram_valid(const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+
+	while (len >= sizeof(*nlh)) {
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
+			return false;
+		if (MNL_ALIGN(nlh->nlmsg_len) >= len)
+			return true;
+		len -= MNL_ALIGN(nlh->nlmsg_len);
+		nlh = (const void *)((const char *)nlh + MNL_ALIGN(nlh->nlmsg_len));
+	}
+	return len == 0;
+}
+
 static int nl_fake_exchange(struct nl_sock *nl, const struct nlmsghdr *nlh)
 {
 	int n, r;
@@ -200,6 +217,8 @@ static int nl_fake_exchange(struct nl_sock *nl, const struct nlmsghdr *nlh)
 		return pt_err(n, "netlink test transport: %s", strerror(-n));
 	if ((size_t)n > nl->reply_cap)
 		return pt_err(-EMSGSIZE, "netlink test transport: reply of %d bytes overflows", n);
+	if (!nl_datagram_valid(nl->reply, (size_t)n))
+		return pt_err(-EBADMSG, "netlink: a reply message overruns its datagram");
 	nl->reply_len = (size_t)n;
 	return 0;
 }
@@ -230,6 +249,26 @@ static bool nl_chunk_ends(const void *buf, size_t len, unsigned seq)
 	return false;
 }
 
+/* One datagram from the kernel. In a container's namespace a process with
+ * CAP_NET_ADMIN can send to our socket too: what does not come from port 0
+ * is dropped unread (0: receive again; a kernel datagram is never empty). */
+static ssize_t nl_recv_from_kernel(struct nl_sock *nl, void *buf, size_t size)
+{
+	struct sockaddr_nl from = { 0 };
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from),
+			      .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n = recvmsg(mnl_socket_get_fd(nl->mnl), &msg, 0);
+
+	if (n < 0)
+		return -errno;
+	if (msg.msg_flags & MSG_TRUNC)
+		return -ENOSPC;
+	if (msg.msg_namelen != sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0)
+		return 0;
+	return n;
+}
+
 static int nl_collect(struct nl_sock *nl, unsigned seq)
 {
 	ssize_t n;
@@ -243,11 +282,15 @@ static int nl_collect(struct nl_sock *nl, unsigned seq)
 		if (r < 0)
 			return r;
 		at = nl->reply_len;
-		n = mnl_socket_recvfrom(nl->mnl, nl->reply + at, NL_RECV_SIZE);
-		if (n < 0 && errno == EINTR)
+		n = nl_recv_from_kernel(nl, nl->reply + at, NL_RECV_SIZE);
+		if (n == -EINTR || n == 0)
 			continue;
-		if (n < 0)
+		if (n < 0) {
+			errno = (int)-n;
 			return nl_errno("cannot receive netlink reply");
+		}
+		if (!nl_datagram_valid(nl->reply + at, (size_t)n))
+			return pt_err(-EBADMSG, "netlink: a reply message overruns its datagram");
 		/* Keep the next datagram's first message aligned. */
 		memset(nl->reply + at + n, 0, MNL_ALIGN((size_t)n) - (size_t)n);
 		nl->reply_len = at + MNL_ALIGN((size_t)n);
@@ -300,6 +343,15 @@ static int nl_fail(struct reply_ctx *ctx, int err)
 	return MNL_CB_ERROR;
 }
 
+/* An error number from a reply as a negative errno. Anything outside the
+ * errno range (INT_MIN cannot even be negated) is a malformed reply. */
+static int reply_errno(int e)
+{
+	if (e < -4095 || e > 4095)
+		return -EPROTO;
+	return e < 0 ? e : -e;
+}
+
 static int on_error(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
@@ -310,7 +362,7 @@ static int on_error(const struct nlmsghdr *nlh, void *data)
 		return nl_fail(data, pt_err(-EBADMSG, "netlink: truncated NLMSG_ERROR"));
 	if (e->error == 0)
 		return MNL_CB_STOP;
-	err = e->error < 0 ? e->error : -e->error;
+	err = reply_errno(e->error);
 	/* The TLVs follow the echoed request: its header only when capped. */
 	offset = sizeof(e->error) + ((nlh->nlmsg_flags & NLM_F_CAPPED) ?
 				     sizeof(e->msg) : MNL_ALIGN(e->msg.nlmsg_len));
@@ -328,6 +380,7 @@ static int on_done(const struct nlmsghdr *nlh, void *data)
 	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
 	if (err >= 0)
 		return MNL_CB_STOP;
+	err = reply_errno(err);
 	nl_record_error(err, nlh, sizeof(err));
 	return nl_fail(data, err);
 }

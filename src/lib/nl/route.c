@@ -227,7 +227,7 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
 	    (acc->family != AF_UNSPEC && rtm->rtm_family != acc->family) ||
-	    rtm->rtm_type != RTN_UNICAST)
+	    rtm->rtm_type != RTN_UNICAST || rtm->rtm_dst_len > ip_family_bits(rtm->rtm_family))
 		return MNL_CB_OK;
 	route_fill(rtm, tb, &r);
 	if (r.table != RT_TABLE_MAIN || (acc->ifindex && r.ifindex != acc->ifindex))
