@@ -217,6 +217,54 @@ else
 	done
 fi
 
+# ---------------------------------------------------------------- hardening
+# >>> hardening block (issue 5; owner: tests/fuzz, tests/torture) >>>
+# Fuzz targets of a clang build configured with -Dfuzz=true
+# (PONTOON_FUZZ_BUILD, default SRC/build-fuzz; PONTOON_FUZZ_SECONDS per
+# target, default 20), the plugins of RELEASE_BUILD under valgrind, crash
+# and concurrency torture with ASAN_BUILD's plugins. Each prints ok/FAIL/skip
+# lines, counted like the scripts', and its figures. See docs/fuzzing.md.
+say "== hardening: fuzzing, valgrind, crash and concurrency torture"
+FUZZ_BUILD=${PONTOON_FUZZ_BUILD:-$SRC/build-fuzz}
+HARDENING=()
+if selected fuzz/run; then
+	if [ -x "$FUZZ_BUILD/tests/fuzz/fuzz-cni_conf" ]; then
+		"$SRC/tests/fuzz/run.sh" "$FUZZ_BUILD" "${PONTOON_FUZZ_SECONDS:-20}" \
+			>"$LOG/fuzz-run.out" 2>"$LOG/fuzz-run.err" </dev/null
+		echo $? >"$LOG/fuzz-run.rc"
+		HARDENING+=(fuzz/run)
+	else
+		say "skip fuzz: no fuzz build in $FUZZ_BUILD (CC=clang meson setup $FUZZ_BUILD -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false)"
+		NSKIP=$((NSKIP + 1))
+	fi
+fi
+if ! is_root; then
+	say "skip valgrind and torture: not root (they need network namespaces)"
+	NSKIP=$((NSKIP + 1))
+else
+	if selected torture/valgrind; then
+		if [ -n "$RELEASE_BUILD" ]; then
+			CNI_PATH="$RELEASE_BUILD/cni-plugins" timeout -s TERM 600 bash "$SRC/tests/torture/valgrind.sh" \
+				>"$LOG/torture-valgrind.out" 2>"$LOG/torture-valgrind.err" </dev/null
+			echo $? >"$LOG/torture-valgrind.rc"
+			HARDENING+=(torture/valgrind)
+		else
+			say "skip valgrind: no RELEASE_BUILD given (valgrind needs a build without ASan)"
+			NSKIP=$((NSKIP + 1))
+		fi
+	fi
+	for s in torture/crash torture/concurrency; do
+		selected "$s" || continue
+		run_script "$s"
+		HARDENING+=("$s")
+	done
+fi
+for s in "${HARDENING[@]}"; do
+	grep -h -E '^(fuzz [a-z_]+: |valgrind: |crash torture: |concurrency torture: )' "$LOG/${s//\//-}.out" | sed 's/^/   /'
+	count_script "$s"
+done
+# <<< hardening block <<<
+
 # ---------------------------------------------------------------- leaks
 
 say "== leaks"

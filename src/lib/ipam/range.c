@@ -118,6 +118,12 @@ int ipam_range_canonicalize(struct ipam_range *r)
 				   ip_addr_format(&r->end, a), net);
 	} else {
 		default_end(r, &r->end);
+		/* A rangeStart on the IPv4 broadcast address lies after the
+		 * default end: an empty range, which the allocator would walk
+		 * out of (found by fuzzing, tests/fuzz/corpus/cni_conf). */
+		if (ip_addr_cmp(&r->start, &r->end) > 0)
+			return bad(r->where, "rangeStart", "%s is after the end of the range %s",
+				   ip_addr_format(&r->start, a), ip_addr_format(&r->end, n));
 	}
 	return 0;
 }

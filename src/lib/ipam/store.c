@@ -97,25 +97,41 @@ static int content_format(const char *id, const char *ifname, char *buf)
 	return n < 0 || n >= CONTENT_MAX ? -ENAMETOOLONG : n;
 }
 
-/* Reads a small file; the content is NUL-terminated and trimmed of
- * surrounding white space, as the reference compares it. */
-static int read_trimmed(int dir_fd, const char *name, char *buf, char **ret)
+/* Trims white space around the n bytes of buf, as the reference compares
+ * contents; the result is NUL-terminated inside buf. */
+static char *trim(char *buf, size_t n)
 {
-	_cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
 	char *s;
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, CONTENT_MAX - 1);
-	if (n < 0)
-		return -errno;
 	buf[n] = '\0';
 	while (n > 0 && strchr(" \t\r\n\v\f", buf[n - 1]))
 		buf[--n] = '\0';
 	for (s = buf; *s && strchr(" \t\r\n\v\f", *s); s++)
 		;
-	*ret = s;
+	return s;
+}
+
+/* Reads a small file (at most CONTENT_MAX - 1 bytes) into buf; returns the
+ * byte count. */
+static ssize_t read_small(int dir_fd, const char *name, char *buf)
+{
+	_cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, CONTENT_MAX - 1);
+	return n < 0 ? -errno : n;
+}
+
+/* Reads a small file; the content is NUL-terminated and trimmed. */
+static int read_trimmed(int dir_fd, const char *name, char *buf, char **ret)
+{
+	ssize_t n = read_small(dir_fd, name, buf);
+
+	if (n < 0)
+		return (int)n;
+	*ret = trim(buf, (size_t)n);
 	return 0;
 }
 
@@ -129,6 +145,17 @@ static void content_split(char *s, char **ret_ifname)
 		*crlf = '\0';
 		*ret_ifname = crlf + 2;
 	}
+}
+
+void ipam_store_parse_owner(char *buf, size_t n, char **ret_id, char **ret_ifname)
+{
+	*ret_id = trim(buf, n);
+	content_split(*ret_id, ret_ifname);
+}
+
+int ipam_store_parse_last_reserved(char *buf, size_t n, struct ip_addr *ret)
+{
+	return ip_addr_parse(trim(buf, n), ret);
 }
 
 /* ---- open, lock, close ---- */
@@ -224,10 +251,10 @@ int ipam_store_detach_if_unused(struct ipam_store *s, const char *id, const char
 {
 	char name[NAME_MAX + 1];
 	struct stat st;
-	int err;
 
-	if ((err = attach_name(id, ifname, name)) < 0)
-		return err;
+	/* An id too long for an attachment file never had one. */
+	if (attach_name(id, ifname, name) < 0)
+		return 0;
 	if (fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (st.st_nlink <= 1 && unlinkat(s->dir_fd, name, 0) < 0 && errno != ENOENT)
@@ -265,14 +292,14 @@ int ipam_store_unreserve(struct ipam_store *s, const struct ip_addr *ip)
 
 int ipam_store_last_reserved(struct ipam_store *s, unsigned set, struct ip_addr *ret)
 {
-	char name[64], buf[CONTENT_MAX], *text;
-	int err;
+	char name[64], buf[CONTENT_MAX];
+	ssize_t n;
 
 	snprintf(name, sizeof(name), LAST_IP_PREFIX "%u", set);
-	err = read_trimmed(s->dir_fd, name, buf, &text);
-	if (err < 0)
-		return err;
-	return ip_addr_parse(text, ret);
+	n = read_small(s->dir_fd, name, buf);
+	if (n < 0)
+		return (int)n;
+	return ipam_store_parse_last_reserved(buf, (size_t)n, ret);
 }
 
 int ipam_store_set_last_reserved(struct ipam_store *s, unsigned set, const struct ip_addr *ip)
@@ -384,10 +411,11 @@ static int collect_by_content(struct ipam_store *s, const struct dirent *de, voi
 	struct owner_match *m = u;
 	char buf[CONTENT_MAX], *id, *ifname;
 	struct ip_addr a;
+	ssize_t n;
 
-	if (ip_addr_parse(de->d_name, &a) < 0 || read_trimmed(s->dir_fd, de->d_name, buf, &id) < 0)
+	if (ip_addr_parse(de->d_name, &a) < 0 || (n = read_small(s->dir_fd, de->d_name, buf)) < 0)
 		return 0;
-	content_split(id, &ifname);
+	ipam_store_parse_owner(buf, (size_t)n, &id, &ifname);
 	if (strcmp(id, m->id) != 0)
 		return 0;
 	if (!ifname)
@@ -401,9 +429,11 @@ static int find_owned(struct ipam_store *s, struct owner_match *m)
 	struct stat st;
 	int err;
 
-	if ((err = attach_name(m->id, m->ifname, name)) < 0)
-		return err;
-	if (fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_nlink > 1) {
+	/* An id too long for an attachment file (pontoon refuses it at ADD;
+	 * the reference does not) can only have files of the reference's
+	 * format: read them, so that DEL and GC still release them. */
+	if (attach_name(m->id, m->ifname, name) == 0 &&
+	    fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_nlink > 1) {
 		m->ino = st.st_ino;
 		err = for_each_entry(s, collect_by_inode, m);
 		if (err < 0 || m->hits.n > 0)
@@ -472,14 +502,15 @@ static int gc_reservation(struct ipam_store *s, const struct dirent *de, void *u
 	struct gc_ctx *g = u;
 	char buf[CONTENT_MAX], *id, *ifname;
 	struct ip_addr a;
+	ssize_t n;
 
 	if (is_tmp_name(de->d_name)) {
 		unlinkat(s->dir_fd, de->d_name, 0);
 		return 0;
 	}
-	if (ip_addr_parse(de->d_name, &a) < 0 || read_trimmed(s->dir_fd, de->d_name, buf, &id) < 0)
+	if (ip_addr_parse(de->d_name, &a) < 0 || (n = read_small(s->dir_fd, de->d_name, buf)) < 0)
 		return 0;
-	content_split(id, &ifname);
+	ipam_store_parse_owner(buf, (size_t)n, &id, &ifname);
 	if (g->keep(id, ifname, g->userdata))
 		return 0;
 	if (unlinkat(s->dir_fd, de->d_name, 0) < 0 && errno != ENOENT)

@@ -77,3 +77,12 @@ typedef bool (*ipam_store_keep_fn)(const char *id, const char *ifname, void *use
  * and removes leftovers of killed processes (attachment files with nothing
  * linked, temporary files). Returns the number of addresses released. */
 int ipam_store_gc(struct ipam_store *s, ipam_store_keep_fn keep, void *userdata);
+
+/* The parsers of the file contents, exposed for the fuzz target
+ * (tests/fuzz/fuzz-ipam-store.c). buf holds n bytes read from a file and
+ * has room for one more; it is trimmed of surrounding white space and cut
+ * in place. A reservation "<id>\r\n<ifname>" gives both; *ret_ifname is
+ * NULL for the oldest format that holds only the id. */
+void ipam_store_parse_owner(char *buf, size_t n, char **ret_id, char **ret_ifname);
+/* last_reserved_ip.N: one address; -EINVAL when it is none. */
+int ipam_store_parse_last_reserved(char *buf, size_t n, struct ip_addr *ret);

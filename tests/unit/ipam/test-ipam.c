@@ -360,6 +360,11 @@ static const struct bad_case bad_cases[] = {
 	{ "1.0.0", "\"subnet\":\"10.0.0.0/24\"", NULL, "10.0.0.x", 4,
 	  "CNI_ARGS: IP: invalid IP address \"10.0.0.x\"" },
 	{ "1.0.0", "\"subnet\":\"10.0.0.0/24\"", NULL, "10.0.0.5,", 0, NULL },
+	/* Regression (fuzzing): a rangeStart after the default rangeEnd (the
+	 * IPv4 broadcast) was accepted as an empty range the walk ran out of. */
+	{ "1.0.0", "\"subnet\":\"10.0.0.0/24\",\"rangeStart\":\"10.0.0.255\"", NULL, NULL, 7,
+	  "ipam.rangeStart: 10.0.0.255 is after the end of the range 10.0.0.254" },
+	{ "1.0.0", "\"subnet\":\"10.0.0.0/24\",\"rangeStart\":\"10.0.0.254\"", NULL, NULL, 0, NULL },
 };
 
 static void test_conf_errors(void **state)
@@ -613,6 +618,33 @@ static void test_release_idempotent_and_formats(void **state)
 	assert_int_equal(ipam_alloc_check(c, "c2", "eth0"), -ENOENT);
 	assert_string_equal(add_ok(c, "c2", "eth0"), "10.1.2.3/29");
 	assert_string_equal(add_ok(c, "c5", "eth0"), "10.1.2.4/29");
+	ipam_hostlocal_conf_free(c);
+}
+
+/* Regression (security review): a container id too long for an
+ * attachment file (over 239 bytes) is refused by ADD with code 4, but DEL,
+ * CHECK and GC still find what the reference wrote for it (the reference
+ * has no such limit), and DEL of it succeeds. */
+static void test_long_container_id(void **state)
+{
+	struct fx *f = *state;
+	struct ipam_hostlocal_conf *c = load(f, V4_29, NULL);
+	struct ipam_lease *l = NULL;
+	char id[301], content[400];
+	size_t n = 0;
+
+	memset(id, 'a', 300);
+	id[300] = '\0';
+	pt_err_clear();
+	assert_int_equal(ipam_alloc_add(c, id, "eth0", &l, &n), -ENAMETOOLONG);
+	assert_int_equal(pt_err_cni_code(), CNI_ERR_INVALID_ENV);
+	assert_int_equal(count_ips(f->net), 0);
+	assert_int_equal(ipam_alloc_del(c, id, "eth0"), 0);
+	snprintf(content, sizeof(content), "%s\r\neth0", id);
+	write_file(f->net, "10.1.2.4", content);
+	assert_int_equal(ipam_alloc_check(c, id, "eth0"), 0);
+	assert_int_equal(ipam_alloc_del(c, id, "eth0"), 0);
+	assert_false(exists(f->net, "10.1.2.4"));
 	ipam_hostlocal_conf_free(c);
 }
 
@@ -999,6 +1031,7 @@ int main(void)
 		FX(test_requested),
 		FX(test_duplicate_add),
 		FX(test_release_idempotent_and_formats),
+		FX(test_long_container_id),
 		FX(test_half_written_left_behind),
 		FX(test_gc),
 		FX(test_killed_at_any_instant),

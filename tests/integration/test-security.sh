@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# The security review of docs/security.md, as tests: state file modes,
+# every name that becomes a path, integer ranges, malicious configs, and
+# what a container can reach today. Each case names the section it backs.
+#
+#   pt-<pid>-host (plugins run here, br-sa 10.99.0.1/24, br-sb 10.98.0.1/24)
+#     |-- veth -- pt-<pid>-s1  10.99.0.x   (network "ptnet", bridge br-sa)
+#     |-- veth -- pt-<pid>-s2  10.99.0.y   (network "ptnet", bridge br-sa)
+#     `-- veth -- pt-<pid>-s3  10.98.0.z   (network "other", bridge br-sb)
+. "$(dirname "$0")/lib.sh"
+
+pt_host_new
+ns_new s1 s2 s3 x
+CONF=$(bridge_conf '.bridge = "br-sa"')
+ENV_X=(CNI_PATH="$CNI_PATH" "CNI_NETNS=$(pt_netns_path x)")
+
+# expect_code CODE CONF VAR=value...: must fail with CNI code CODE, create
+# nothing outside the test's dataDir and reserve nothing.
+expect_code() {
+	local want=$1 conf=$2 out rc
+	shift 2
+	out=$(cni_run_env "$conf" "$@")
+	rc=$?
+	[ $rc -ne 0 ] || fail "succeeded but must fail (code $want): $(oneline "$out")"
+	assert_json "$out" .code "$want" "error code ($(jq -r .msg <<<"$out" 2>/dev/null | cut -c1-160))"
+	assert_eq "" "$(ipam_reservations | xargs)" "reservations after the error"
+	assert_eq "" "$(find "$PT_TMP" -name x -o -name 'b' | xargs)" "files named by the bad input"
+	echo "    -> $(oneline "$out")" >&2
+}
+
+# ---- state: modes (docs/security.md "State on disk")
+
+# mode_of PATH: octal permission bits.
+mode_of() { stat -c %a "$1"; }
+
+state_modes() { # UMASK
+	local d="$PT_TMP/ipam/ptnet" f bad=
+	rm -rf "$PT_TMP/ipam"
+	(umask "$1" && cni_add s1 ctr-m eth0 "$CONF") || fail "ADD with umask $1"
+	assert_eq 755 "$(mode_of "$PT_TMP/ipam")" "mode of a parent directory pontoon created (as the reference)"
+	assert_eq 700 "$(mode_of "$d")" "mode of the network's directory"
+	for f in "$d"/*; do
+		[ "$(mode_of "$f")" = 600 ] || bad="$bad ${f##*/}=$(mode_of "$f")"
+	done
+	assert_eq "" "$bad" "files that are not 0600"
+	[ -z "$(find "$PT_TMP/ipam" -perm -o+w)" ] || fail "world-writable: $(find "$PT_TMP/ipam" -perm -o+w | xargs)"
+	cni_del s1 ctr-m eth0 "$CONF"
+}
+run_case security-state-modes state_modes 022
+run_case security-state-modes-umask-000 state_modes 000
+
+# A symlink planted in the network directory is never followed.
+state_symlink() {
+	local d="$PT_TMP/ipam/ptnet"
+	mkdir -p "$d"
+	echo secret >"$PT_TMP/target"
+	ln -sfn "$PT_TMP/target" "$d/10.99.0.2"
+	ln -sfn "$PT_TMP/target" "$d/last_reserved_ip.0"
+	cni_add s1 ctr-l eth0 "$CONF"
+	assert_eq secret "$(cat "$PT_TMP/target")" "the symlink's target"
+	assert_ne 10.99.0.2 "$(res_ip "$PT_RESULT" 4)" "address held by the planted symlink"
+	cni_del s1 ctr-l eth0 "$CONF"
+	assert_eq secret "$(cat "$PT_TMP/target")" "the symlink's target after DEL"
+	rm -f "$d/10.99.0.2" "$d/last_reserved_ip.0" "$PT_TMP/target"
+}
+run_case security-state-no-symlink-follow state_symlink
+
+# ---- names that become paths ("Names")
+
+bad_network_names() {
+	local n
+	for n in '../x' 'a/b' '.' '..' '-x' 'x y' 'x\u0000y' ''; do
+		expect_code 7 "$(jq -c --arg n "$n" '.name = ($n | gsub("\\\\u0000"; "\u0000"))' <<<"$CONF")" \
+			CNI_COMMAND=ADD CNI_CONTAINERID=ctr-n CNI_IFNAME=eth0 "${ENV_X[@]}"
+	done
+}
+run_case security-names-network bad_network_names
+
+bad_container_ids() {
+	local c
+	for c in '../x' 'a/b' '.' '..' '.x' '-x' 'x:y' 'x y'; do
+		expect_code 4 "$CONF" CNI_COMMAND=ADD CNI_CONTAINERID="$c" CNI_IFNAME=eth0 "${ENV_X[@]}"
+		expect_code 4 "$CONF" CNI_COMMAND=DEL CNI_CONTAINERID="$c" CNI_IFNAME=eth0 "${ENV_X[@]}"
+	done
+	# Longer than a file name allows with its interface (239 bytes): ADD
+	# refuses it (code 4), DEL of it succeeds, as DEL of anything absent.
+	c=$(printf 'x%.0s' {1..300})
+	expect_code 4 "$CONF" CNI_COMMAND=ADD CNI_CONTAINERID="$c" CNI_IFNAME=eth0 "${ENV_X[@]}"
+	out=$(cni_run_env "$CONF" CNI_COMMAND=DEL CNI_CONTAINERID="$c" CNI_IFNAME=eth0 "${ENV_X[@]}") ||
+		fail "DEL of a 300-byte container id: $(oneline "$out")"
+}
+run_case security-names-container-id bad_container_ids
+
+bad_ifnames() {
+	local i
+	for i in '../x' 'a/b' '.' '..' 'eth0:1' 'e th0' 'abcdefghijklmnop'; do
+		expect_code 4 "$CONF" CNI_COMMAND=ADD CNI_CONTAINERID=ctr-i CNI_IFNAME="$i" "${ENV_X[@]}"
+		expect_code 4 "$CONF" CNI_COMMAND=DEL CNI_CONTAINERID=ctr-i CNI_IFNAME="$i" "${ENV_X[@]}"
+	done
+	# 15 bytes is the kernel's limit and works.
+	cni_add x ctr-i abcdefghijklmno "$CONF"
+	assert_eq abcdefghijklmno "$(ns_links x | grep -vx lo)" "the container's interface"
+	cni_del x ctr-i abcdefghijklmno "$CONF"
+}
+run_case security-names-ifname bad_ifnames
+
+bad_bridge_names() {
+	local b
+	for b in '../x' 'a/b' 'abcdefghijklmnop' '' 'x\u0000y'; do
+		expect_code 7 "$(jq -c --arg b "$b" '.bridge = ($b | gsub("\\\\u0000"; "\u0000"))' <<<"$CONF")" \
+			CNI_COMMAND=ADD CNI_CONTAINERID=ctr-b CNI_IFNAME=eth0 "${ENV_X[@]}"
+	done
+}
+run_case security-names-bridge bad_bridge_names
+
+# ---- integer fields ("Integers")
+
+bad_integers() {
+	local f
+	for f in '.mtu = 67' '.mtu = 65536' '.mtu = -1' '.mtu = 1e10' '.mtu = "1500"' \
+		'.mtu = 4294967296' '.mtu = 4294967364' '.vlan = 4095' '.vlan = -1' \
+		'.vlanTrunk = [{"id": 0}]' '.vlanTrunk = [{"id": 4095}]' \
+		'.vlanTrunk = [{"minID": 10, "maxID": 5}]' '.vlanTrunk = [{"minID": 1, "maxID": 4095}]' \
+		'.ipam.routes = [{"dst": "0.0.0.0/0", "mtu": -1}]' \
+		'.ipam.routes = [{"dst": "0.0.0.0/0", "priority": 4294967296}]' \
+		'.ipam.routes = [{"dst": "0.0.0.0/0", "scope": 256}]' \
+		'.ipam.routes = [{"dst": "0.0.0.0/33"}]' '.ipam.ranges = [[{"subnet": "10.99.0.0/33"}]]'; do
+		expect_code 7 "$(jq -c "$f" <<<"$CONF")" CNI_COMMAND=ADD CNI_CONTAINERID=ctr-r CNI_IFNAME=eth0 "${ENV_X[@]}"
+	done
+	# Beyond what a JSON integer holds here (64 bits): a decode error.
+	expect_code 6 "$(jq -c . <<<"$CONF" | sed 's/}$/,"mtu":99999999999999999999}/')" \
+		CNI_COMMAND=ADD CNI_CONTAINERID=ctr-r CNI_IFNAME=eth0 "${ENV_X[@]}"
+	[ -z "$(ipn host -o link show | grep -v -e ' lo:' -e br-sa)" ] || fail "links left: $(ipn host -o link show | cut -c1-200)"
+}
+run_case security-integers-range-checked bad_integers
+
+# ---- malicious configs ("Malicious configuration")
+
+huge_config() {
+	local f="$PT_TMP/huge.json" out
+	# 16 MiB + 1 byte of valid JSON: refused before parsing (code 5).
+	{ printf '{"cniVersion":"1.0.0","name":"ptnet","type":"bridge","pad":"'
+	  head -c $((16 * 1024 * 1024)) /dev/zero | tr '\0' a
+	  printf '"}'; } >"$f"
+	out=$(ip netns exec "$PT_HOST" env CNI_COMMAND=ADD CNI_CONTAINERID=ctr-h CNI_IFNAME=eth0 \
+		"${ENV_X[@]}" "$CNI_PATH/bridge" <"$f" 2>/dev/null)
+	assert_json "$out" .code 5 "error code of a 16 MiB config"
+	assert_contains "$(jq -r .msg <<<"$out")" "16 MiB"
+	rm -f "$f"
+}
+run_case security-config-huge huge_config
+
+deep_config() {
+	local deep
+	deep="$(printf '[%.0s' {1..5000})$(printf ']%.0s' {1..5000})"
+	expect_code 6 "{\"cniVersion\":\"1.0.0\",\"name\":\"ptnet\",\"type\":\"bridge\",\"x\":$deep}" \
+		CNI_COMMAND=ADD CNI_CONTAINERID=ctr-d CNI_IFNAME=eth0 "${ENV_X[@]}"
+	deep="$(printf '{"a":%.0s' {1..3000})1$(printf '}%.0s' {1..3000})"
+	expect_code 6 "$(jq -c . <<<"$CONF" | sed "s/}\$/,\"x\":$deep}/")" \
+		CNI_COMMAND=ADD CNI_CONTAINERID=ctr-d CNI_IFNAME=eth0 "${ENV_X[@]}"
+	# 2000 levels is within jansson's limit (2048) and is just ignored.
+	deep="$(printf '[%.0s' {1..2000})$(printf ']%.0s' {1..2000})"
+	cni_add x ctr-d eth0 "$(jq -c . <<<"$CONF" | sed "s/}\$/,\"x\":$deep}/")"
+	cni_del x ctr-d eth0 "$CONF"
+}
+run_case security-config-deeply-nested deep_config
+
+duplicate_keys() {
+	expect_code 6 '{"cniVersion":"1.0.0","name":"ptnet","name":"other","type":"bridge"}' \
+		CNI_COMMAND=ADD CNI_CONTAINERID=ctr-k CNI_IFNAME=eth0 "${ENV_X[@]}"
+	assert_contains "$(jq -r .msg <<<"$(cni_run_env '{"cniVersion":"1.0.0","name":"a","type":"bridge","ipam":{"type":"host-local","type":"static"}}' CNI_COMMAND=ADD CNI_CONTAINERID=ctr-k CNI_IFNAME=eth0 "${ENV_X[@]}")")" duplicate
+}
+run_case security-config-duplicate-keys duplicate_keys
+
+nul_bytes() {
+	# A raw NUL byte in the input: not JSON.
+	expect_code 6 "$(printf '{"cniVersion":"1.0.0","name":"ptnet","type":"bridge"}')$(printf 'x')" \
+		CNI_COMMAND=ADD CNI_CONTAINERID=ctr-z CNI_IFNAME=eth0 "${ENV_X[@]}"
+	local f="$PT_TMP/nul.json" out
+	printf '{"cniVersion":"1.0.0","name":"pt\0net","type":"bridge"}' >"$f"
+	out=$(ip netns exec "$PT_HOST" env CNI_COMMAND=ADD CNI_CONTAINERID=ctr-z CNI_IFNAME=eth0 \
+		"${ENV_X[@]}" "$CNI_PATH/bridge" <"$f" 2>/dev/null)
+	assert_json "$out" .code 6 "error code of a raw NUL byte"
+	# An escaped NUL (\u0000) in any string pontoon uses: refused, never cut short.
+	local k
+	for k in '.name' '.type' '.bridge' '.ipam.type' '.ipam.dataDir' '.ipam.ranges[0][0].subnet' \
+		'.ipam.ranges[0][0].gateway' '.cniVersion'; do
+		out=$(cni_run_env "$(jq -c "$k = ($k + \"\\u0000/../x\")" <<<"$CONF")" CNI_COMMAND=ADD \
+			CNI_CONTAINERID=ctr-z CNI_IFNAME=eth0 "${ENV_X[@]}")
+		[ $? -ne 0 ] || fail "$k with a NUL byte was accepted"
+		jq -e '.code == 7 or .code == 1 or .code == 6' >/dev/null <<<"$out" ||
+			fail "$k with a NUL byte: $(oneline "$out")"
+	done
+	assert_eq "" "$(ipam_reservations | xargs)" "reservations"
+	assert_eq "" "$(find "$PT_TMP" -name x | xargs)" "files named by the input"
+}
+run_case security-config-nul-bytes nul_bytes
+
+not_utf8() {
+	expect_code 6 "$(printf '{"cniVersion":"1.0.0","name":"pt\xffnet","type":"bridge"}')" \
+		CNI_COMMAND=ADD CNI_CONTAINERID=ctr-u CNI_IFNAME=eth0 "${ENV_X[@]}"
+}
+run_case security-config-not-utf8 not_utf8
+
+# CNI_ARGS from the runtime: bad pairs, unknown keys, a value with '=' in it.
+bad_cni_args() {
+	local a
+	for a in 'IP' '=1' 'IP=1=2' 'IP=10.99.0.5;' 'IgnoreUnknown=maybe'; do
+		CNI_ARGS=$a expect_code 4 "$CONF" CNI_COMMAND=ADD CNI_CONTAINERID=ctr-a CNI_IFNAME=eth0 \
+			"CNI_ARGS=$a" "${ENV_X[@]}"
+	done
+	expect_code 2 "$CONF" CNI_COMMAND=ADD CNI_CONTAINERID=ctr-a CNI_IFNAME=eth0 "CNI_ARGS=FOO=bar" "${ENV_X[@]}"
+	expect_code 4 "$CONF" CNI_COMMAND=ADD CNI_CONTAINERID=ctr-a CNI_IFNAME=eth0 "CNI_ARGS=IP=10.99.0.300" "${ENV_X[@]}"
+}
+run_case security-cni-args bad_cni_args
+
+# ---- what a container can reach ("Reach")
+
+# The usual setup: each network's bridge is its containers' default gateway.
+CONF=$(bridge_conf '.bridge = "br-sa" | .isDefaultGateway = true | .macspoofchk = true')
+cni_add s1 c1 eth0 "$CONF" 2>/dev/null
+IP1=$(res_ip "$PT_RESULT" 4)
+cni_add s2 c2 eth0 "$CONF" 2>/dev/null
+IP2=$(res_ip "$PT_RESULT" 4)
+OTHER=$(PT_SUBNET4=10.98.0.0/24 bridge_conf '.name = "other" | .bridge = "br-sb" | .isDefaultGateway = true')
+cni_add s3 c3 eth0 "$OTHER" 2>/dev/null
+IP3=$(res_ip "$PT_RESULT" 4)
+
+same_bridge() { ping_ok s1 "$IP2"; ping_ok s2 "$IP1"; }
+run_case security-reach-same-network same_bridge
+
+# Issue 3 brings isolation between networks; until then the host routes
+# between them. The case measures it and says so (a skip never passes).
+other_network() {
+	if nsx s1 ping -c1 -W1 -q "$IP3" >/dev/null 2>&1; then
+		skip "isolation between networks is not enforced yet (issue 3): $IP1 on ptnet reaches $IP3 on other through the host"
+	fi
+}
+run_case security-reach-other-network other_network
+
+# The host's own address on the bridge answers (it is the gateway); nothing
+# filters what a container sends to the host yet.
+host_addresses() {
+	ping_ok s1 10.99.0.1
+	if nsx s1 ping -c1 -W1 -q 10.98.0.1 >/dev/null 2>&1; then
+		skip "host addresses of other networks are reachable (10.98.0.1 from ptnet): no input filtering until issue 3"
+	fi
+}
+run_case security-reach-host host_addresses
+
+# A container that takes another's address. macspoofchk (set here) pins
+# only the source MAC, as in the reference; nothing filters source IPs yet
+# (issue 3). Measured with a counter in the host: does a packet from s1's
+# own MAC carrying s2's address arrive?
+ip_spoofing() {
+	local mac1 n
+	mac1=$(ipn s1 -j link show eth0 | jq -r '.[0].address')
+	nsx host nft -f - <<NFT || fail "cannot add the counting table"
+table inet ptsec {
+	chain in { type filter hook input priority 0; ether saddr $mac1 ip saddr $IP2 counter; }
+}
+NFT
+	nsx s1 ip addr add "$IP2/32" dev eth0 || fail "cannot add the address in the container"
+	nsx s1 ping -c2 -i0.2 -W1 -q -I "$IP2" 10.99.0.1 >/dev/null 2>&1
+	nsx s1 ip addr del "$IP2/32" dev eth0
+	n=$(nsx host nft -j list table inet ptsec | jq '[.nftables[].rule? // empty | .expr[] | .counter? // empty | .packets] | add // 0')
+	nsx host nft delete table inet ptsec
+	[ "$n" -gt 0 ] &&
+		skip "IP spoofing is not filtered yet (issue 3; macspoofchk pins only the MAC): the host received $n packets from s1's MAC with s2's address $IP2"
+	return 0
+}
+run_case security-reach-spoofing ip_spoofing
+
+cni_del s1 c1 eth0 "$CONF" 2>/dev/null
+cni_del s2 c2 eth0 "$CONF" 2>/dev/null
+cni_del s3 c3 eth0 "$OTHER" 2>/dev/null
