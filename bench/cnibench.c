@@ -21,6 +21,7 @@
  * Sides are interleaved container by container (ADD i on the reference, then
  * ADD i on the candidate, each in its own host namespace) so that drift and
  * noise from the rest of the machine fall on both sides alike. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -73,12 +74,15 @@ struct side {
 	const char *cni_path;
 	char bridge_bin[PATH_MAX];
 	char hl_bin[PATH_MAX];
+	char pm_bin[PATH_MAX];		/* chain mode: portmap */
 	char brname[IFNAMSIZ];
 	char subnet[32];
 	int *cns;			/* container namespace fds, [max_n] */
 	int host_fd;			/* this phase's host namespace */
 	struct series add[MAX_SIZES];
 	struct series del[MAX_SIZES];
+	struct series pm_add[MAX_SIZES];	/* chain mode: portmap's share */
+	struct series pm_del[MAX_SIZES];
 	double version_ms_median;
 	long hl_maxrss_kb;		/* host-local alone, ADD */
 	bool failed_checks;
@@ -98,7 +102,10 @@ static struct {
 	pid_t pid;
 	bool checks_failed;
 	bool floor_only;		/* -F: only the kernel floor */
+	bool chain;			/* -c: bridge(ipMasq) + portmap, N existing */
+	size_t samples;			/* -S: chain mode ADD+DEL samples per N */
 } B = {
+	.samples = 30,
 	.version_runs = 200,
 	.floor_bin = "/bin/true",
 };
@@ -358,7 +365,7 @@ static void bridge_conf(const struct side *sd, const char *dir, char *buf, size_
 	fmt(buf, size,
 		 "{\"cniVersion\":\"" CNI_VERSION "\",\"name\":\"" NET_NAME "\","
 		 "\"type\":\"bridge\",\"bridge\":\"%s\",\"isGateway\":true,"
-		 "\"ipMasq\":false,\"ipam\":%s}", sd->brname, ipam);
+		 "\"ipMasq\":%s,\"ipam\":%s}", sd->brname, B.chain ? "true" : "false", ipam);
 }
 
 static void hl_conf(const struct side *sd, const char *dir, char *buf, size_t size)
@@ -385,8 +392,16 @@ static size_t count_links(void)
 	return n;
 }
 
-/* Reservation files left in dataDir/<network>: anything but the lock and
- * the round-robin cursor. */
+/* Reservation files left in dataDir/<network>: the files named after an
+ * address (the reference's layout; pontoon may keep other files beside them,
+ * such as links named after the container). */
+static bool is_address(const char *name)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
+}
+
 static size_t count_reservations(const char *dir)
 {
 	char path[PATH_MAX + 16];
@@ -399,8 +414,7 @@ static size_t count_reservations(const char *dir)
 	if (!d)
 		return 0;
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, "lock") != 0 &&
-		    strncmp(de->d_name, "last_reserved_ip", 16) != 0)
+		if (is_address(de->d_name))
 			n++;
 	closedir(d);
 	return n;
@@ -538,6 +552,200 @@ static void phase(int k)
 	       (now_ms() - t0) / 1e3);
 	fflush(stdout);
 }
+
+
+/* ---- chain mode (-c): bridge with ipMasq, then portmap, as a runtime ----
+ *
+ * What issue 3 asks: the latency of one more container's ADD (and DEL) when
+ * N containers with a published port each already exist. For each N and side
+ * a fresh host namespace is filled with N containers (chain ADD, untimed but
+ * interleaved), then S samples are taken: ADD of one more container, timed,
+ * then its DEL, timed, so every sample sees exactly N others. The ADD is the
+ * bridge process plus the portmap process with the bridge's result as
+ * prevResult; the DEL is portmap then bridge, each given the cached result
+ * as prevResult (libcni does the same). The filled containers are not
+ * deleted: they go with their namespaces at the end of the phase. */
+
+#define CHAIN_HOST_PORT 10000
+
+static void pm_conf(size_t port, const char *prev, char **ret)
+{
+	size_t len = strlen(prev) + 512;
+	char *buf = xcalloc(1, len);
+
+	fmt(buf, len,
+	    "{\"cniVersion\":\"" CNI_VERSION "\",\"name\":\"" NET_NAME "\",\"type\":\"portmap\","
+	    "\"capabilities\":{\"portMappings\":true},\"runtimeConfig\":{\"portMappings\":"
+	    "[{\"hostPort\":%zu,\"containerPort\":80,\"protocol\":\"tcp\"}]},\"prevResult\":%s}",
+	    port, prev);
+	*ret = buf;
+}
+
+/* The bridge conf with prevResult, for DEL. */
+static char *with_prev(const char *conf, const char *prev)
+{
+	size_t len = strlen(conf) + strlen(prev) + 32;
+	char *buf = xcalloc(1, len);
+
+	fmt(buf, len, "%.*s,\"prevResult\":%s}", (int)(strlen(conf) - 1), conf, prev);
+	return buf;
+}
+
+static void chain_die(struct side *sd, const char *plugin, const char *cmd, const char *cid,
+		      const struct run *r)
+{
+	char what[160];
+
+	fmt(what, sizeof(what), "%s %s of %s", plugin, cmd, cid);
+	die_run(sd, what, r);
+}
+
+/* nftables frees what a transaction deleted after an RCU grace period, from
+ * a work item shared by every namespace; whoever next closes a netfilter
+ * netlink socket waits for it (nft_rcv_nl_event flushes the work). Without
+ * this, a side would pay for the other side's deletions (iptables-nft leaves
+ * many): the driver closes one such socket itself before each timed call,
+ * untimed, so each plugin pays only for what it does itself. */
+static void nft_settle(void)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+
+	if (!nl)
+		die("netlink netfilter socket: %m");
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		die("netlink bind: %m");
+	mnl_socket_close(nl);
+}
+
+/* ADD bridge, then portmap with its result; the final result in *ret_result. */
+static void chain_add(struct side *sd, const char *bridge_conf_txt, const char *cid, int cns,
+		      size_t port, struct run *ret_br, struct run *ret_pm, char **ret_result)
+{
+	struct cni_call c;
+	char *conf;
+
+	cni_call_init(&c, "ADD", sd->cni_path, cid, cns);
+	ns_enter(sd->host_fd);
+	nft_settle();
+	plugin_run(sd->bridge_bin, c.envp, bridge_conf_txt, ret_br);
+	if (!run_ok(ret_br))
+		chain_die(sd, "bridge", "ADD", cid, ret_br);
+	pm_conf(port, out_buf, &conf);
+	plugin_run(sd->pm_bin, c.envp, conf, ret_pm);
+	free(conf);
+	if (!run_ok(ret_pm))
+		chain_die(sd, "portmap", "ADD", cid, ret_pm);
+	*ret_result = strdup(out_buf);
+	if (!*ret_result)
+		die("out of memory");
+}
+
+static void chain_del(struct side *sd, const char *bridge_conf_txt, const char *cid, int cns,
+		      size_t port, const char *result, struct run *ret_br, struct run *ret_pm)
+{
+	struct cni_call c;
+	char *conf;
+
+	cni_call_init(&c, "DEL", sd->cni_path, cid, cns);
+	ns_enter(sd->host_fd);
+	nft_settle();
+	pm_conf(port, result, &conf);
+	plugin_run(sd->pm_bin, c.envp, conf, ret_pm);
+	free(conf);
+	if (!run_ok(ret_pm))
+		chain_die(sd, "portmap", "DEL", cid, ret_pm);
+	conf = with_prev(bridge_conf_txt, result);
+	plugin_run(sd->bridge_bin, c.envp, conf, ret_br);
+	free(conf);
+	if (!run_ok(ret_br))
+		chain_die(sd, "bridge", "DEL", cid, ret_br);
+}
+
+static void put_sum(struct series *se, size_t i, const struct run *a, const struct run *b)
+{
+	struct run sum = *a;
+
+	sum.ms += b->ms;
+	sum.cpu_ms += b->cpu_ms;
+	if (b->maxrss_kb > sum.maxrss_kb)
+		sum.maxrss_kb = b->maxrss_kb;
+	series_put(se, i, &sum);
+}
+
+static void chain_phase(int k)
+{
+	size_t n = B.sizes[k], S = B.samples;
+	char dirs[MAX_SIDES][PATH_MAX], confs[MAX_SIDES][PATH_MAX + 512], cid[64];
+	double t0 = now_ms();
+	struct run br, pm;
+
+	for (int s = 0; s < B.nsides; s++) {
+		struct side *sd = &B.sides[s];
+
+		ns_enter(B.base_fd);
+		sd->host_fd = ns_new();
+		for (size_t i = 0; i < n + 1; i++) {
+			sd->cns[i] = ns_new();
+			ns_enter(sd->host_fd);
+		}
+		data_dir(sd, n, dirs[s], sizeof(dirs[s]));
+		if (mkdir(dirs[s], 0700) < 0)
+			die("mkdir %s: %m", dirs[s]);
+		bridge_conf(sd, dirs[s], confs[s], sizeof(confs[s]));
+		series_alloc(&sd->add[k], S);
+		series_alloc(&sd->del[k], S);
+		series_alloc(&sd->pm_add[k], S);
+		series_alloc(&sd->pm_del[k], S);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (int s = 0; s < B.nsides; s++) {
+			char *res;
+
+			container_id(n, i, cid, sizeof(cid));
+			chain_add(&B.sides[s], confs[s], cid, B.sides[s].cns[i], CHAIN_HOST_PORT + i,
+				  &br, &pm, &res);
+			free(res);
+		}
+	printf("phase N=%zu: %zu containers with a mapping each made in %.1f s\n", n, n,
+	       (now_ms() - t0) / 1e3);
+	fflush(stdout);
+	for (size_t j = 0; j < S; j++)
+		for (int s = 0; s < B.nsides; s++) {
+			struct side *sd = &B.sides[s];
+			char *res;
+
+			fmt(cid, sizeof(cid), "cnibench-n%zu-sample%zu", n, j);
+			chain_add(sd, confs[s], cid, sd->cns[n], CHAIN_HOST_PORT + n, &br, &pm, &res);
+			put_sum(&sd->add[k], j, &br, &pm);
+			series_put(&sd->pm_add[k], j, &pm);
+			if (j == 0)
+				check_after_add(sd, n + 1);
+			chain_del(sd, confs[s], cid, sd->cns[n], CHAIN_HOST_PORT + n, res, &br, &pm);
+			put_sum(&sd->del[k], j, &br, &pm);
+			series_put(&sd->pm_del[k], j, &pm);
+			free(res);
+		}
+	for (int s = 0; s < B.nsides; s++) {
+		struct side *sd = &B.sides[s];
+		size_t links, resv;
+
+		ns_enter(sd->host_fd);
+		links = count_links();
+		resv = count_reservations(dirs[s]);
+		check(sd, links == n + 2, "after the samples' DEL the host namespace has %zu links, "
+		      "expected lo + bridge + %zu veths", links, n);
+		check(sd, resv == n, "after the samples' DEL %zu reservations, expected %zu", resv, n);
+		ns_enter(B.base_fd);
+		close(sd->host_fd);
+		sd->host_fd = -1;
+		for (size_t i = 0; i < n + 1; i++)
+			close(sd->cns[i]);
+	}
+	printf("phase N=%zu: %zu ADD + DEL samples per side in %.1f s\n", n, S,
+	       (now_ms() - t0) / 1e3);
+	fflush(stdout);
+}
+
 
 static double version_once(const char *bin, const char *cni_path, long *maxrss_kb)
 {
@@ -930,6 +1138,38 @@ static void print_report(void)
 	       "N=10 it is the slowest of the ten).\n");
 }
 
+static void print_chain_report(void)
+{
+	char label[64];
+	double v[MAX_SIDES];
+
+	printf("\nchain bridge(ipMasq) + host-local + portmap (1 tcp mapping per container),\n"
+	       "one more container's ADD and DEL with N containers present, %zu samples each\n",
+	       B.samples);
+	printf("%-28s", "");
+	for (int s = 0; s < B.nsides; s++)
+		printf(" %14s", B.sides[s].name);
+	if (B.nsides == 2)
+		printf(" %9s   %-10s", "ref/cand", "target");
+	printf("\n");
+	for (int k = 0; k < B.nsizes; k++) {
+		print_series("ADD", k, ">= 20x", 20.0);
+		print_series("DEL", k, ">= 20x", 20.0);
+		for (int s = 0; s < B.nsides; s++)
+			v[s] = median(B.sides[s].pm_add[k].ms, B.sides[s].pm_add[k].n);
+		fmt(label, sizeof(label), "  portmap's ADD N=%zu", B.sizes[k]);
+		print_ms_row(label, v, NULL, 0);
+		for (int s = 0; s < B.nsides; s++)
+			v[s] = median(B.sides[s].pm_del[k].ms, B.sides[s].pm_del[k].n);
+		fmt(label, sizeof(label), "  portmap's DEL N=%zu", B.sizes[k]);
+		print_ms_row(label, v, NULL, 0);
+	}
+	print_scaling();
+	printf("\nADD = bridge + portmap process times (spawn..wait4), DEL = portmap + bridge.\n"
+	       "ratio = reference / candidate. A DEL that deletes a veth waits ~17-20 ms in the\n"
+	       "kernel (rcu_barrier, see the kernel floor of bench/run.sh).\n");
+}
+
 /* ---- setup ---- */
 
 static void side_init(struct side *sd, int idx, const char *spec)
@@ -944,8 +1184,11 @@ static void side_init(struct side *sd, int idx, const char *spec)
 	sd->cni_path = eq + 1;
 	fmt(sd->bridge_bin, sizeof(sd->bridge_bin), "%s/bridge", sd->cni_path);
 	fmt(sd->hl_bin, sizeof(sd->hl_bin), "%s/host-local", sd->cni_path);
+	fmt(sd->pm_bin, sizeof(sd->pm_bin), "%s/portmap", sd->cni_path);
 	if (access(sd->bridge_bin, X_OK) < 0 || access(sd->hl_bin, X_OK) < 0)
 		die("%s: no executable bridge and host-local in %s", sd->name, sd->cni_path);
+	if (B.chain && access(sd->pm_bin, X_OK) < 0)
+		die("%s: no executable portmap in %s", sd->name, sd->cni_path);
 	fmt(sd->brname, sizeof(sd->brname), "cnibench%d", idx);
 	fmt(sd->subnet, sizeof(sd->subnet), "10.%d.0.0/16", 200 + idx);
 	sd->host_fd = -1;
@@ -979,9 +1222,11 @@ static void parse_sizes(const char *s)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: cnibench [-s \"10 100 1000\"] [-v VERSION_RUNS] [-F] -t TMPDIR\n"
+		"usage: cnibench [-s \"10 100 1000\"] [-v VERSION_RUNS] [-F] [-c [-S SAMPLES]] -t TMPDIR\n"
 		"                REFNAME=CNI_PATH [CANDNAME=CNI_PATH]\n"
 		"-F: only the kernel floor (in-process rtnetlink) with max(sizes) veths.\n"
+		"-c: chain bridge(ipMasq) + portmap: SAMPLES ADD+DEL of one more container\n"
+		"    with N containers present (each CNI_PATH must also hold portmap).\n"
 		"Each CNI_PATH must hold executables bridge and host-local. Run as root inside a\n"
 		"throwaway network namespace (bench/run.sh does it).\n");
 	exit(2);
@@ -992,18 +1237,21 @@ static void parse_args(int argc, char **argv)
 	int opt;
 
 	parse_sizes("10 100 1000");
-	while ((opt = getopt(argc, argv, "s:v:t:f:Fh")) != -1) {
+	while ((opt = getopt(argc, argv, "s:v:t:f:FcS:h")) != -1) {
 		switch (opt) {
 		case 's': B.max_n = 0; parse_sizes(optarg); break;
 		case 'v': B.version_runs = atoi(optarg); break;
 		case 't': B.tmpdir = optarg; break;
 		case 'f': B.floor_bin = optarg; break;
 		case 'F': B.floor_only = true; break;
+		case 'c': B.chain = true; break;
+		case 'S': B.samples = (size_t)atoi(optarg); break;
 		default: usage();
 		}
 	}
 	B.nsides = argc - optind;
-	if (!B.tmpdir || B.nsides < 1 || B.nsides > MAX_SIDES || B.version_runs < 1)
+	if (!B.tmpdir || B.nsides < 1 || B.nsides > MAX_SIDES || B.version_runs < 1 ||
+	    B.samples < 1)
 		usage();
 	for (int s = 0; s < B.nsides; s++)
 		side_init(&B.sides[s], s, argv[optind + s]);
@@ -1014,7 +1262,8 @@ static void print_header(int argc, char **argv)
 	struct utsname u;
 
 	uname(&u);
-	printf("cnibench: CNI bridge + host-local, %s\n", B.nsides == 2 ?
+	printf("cnibench: CNI bridge + host-local%s, %s\n", B.chain ? " + portmap (chain)" : "",
+	       B.nsides == 2 ?
 	       "reference beside candidate, interleaved container by container" : "one side");
 	printf("machine: %ld cores online, %s %s %s\ncommand:", sysconf(_SC_NPROCESSORS_ONLN),
 	       u.sysname, u.release, u.machine);
@@ -1043,7 +1292,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv);
 	refuse_init_netns();
 	B.pid = getpid();
-	raise_nofile(B.max_n * B.nsides + 64);
+	raise_nofile((B.max_n + 1) * (size_t)B.nsides + 64);
 	B.out_fd = memfd_create("cnibench-out", MFD_CLOEXEC);
 	B.err_fd = memfd_create("cnibench-err", MFD_CLOEXEC);
 	if (B.out_fd < 0 || B.err_fd < 0)
@@ -1051,6 +1300,16 @@ int main(int argc, char **argv)
 	B.base_fd = ns_open_current();
 	print_header(argc, argv);
 
+	if (B.chain) {
+		for (int s = 0; s < B.nsides; s++)
+			B.sides[s].cns = xcalloc(B.max_n + 1, sizeof(int));
+		for (int k = 0; k < B.nsizes; k++)
+			chain_phase(k);
+		print_chain_report();
+		printf("total %.1f s%s\n", (now_ms() - t0) / 1e3,
+		       B.checks_failed ? "; SOME CHECKS FAILED (see above)" : "");
+		return B.checks_failed ? 1 : 0;
+	}
 	t = make_container_namespaces();
 	printf("made %zu container network namespaces in %.2f s (not part of any timing)\n",
 	       B.max_n * (size_t)B.nsides, t / 1e3);

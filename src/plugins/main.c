@@ -13,6 +13,7 @@ static const struct cni_plugin *const plugins[] = {
 	&plugin_static,
 	&plugin_loopback,
 	&plugin_portmap,
+	&plugin_firewall,
 };
 
 const struct cni_plugin *plugin_find(const char *type)

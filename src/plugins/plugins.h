@@ -8,5 +8,6 @@ extern const struct cni_plugin plugin_host_local;
 extern const struct cni_plugin plugin_static;
 extern const struct cni_plugin plugin_loopback;
 extern const struct cni_plugin plugin_portmap;
+extern const struct cni_plugin plugin_firewall;
 
 const struct cni_plugin *plugin_find(const char *type);

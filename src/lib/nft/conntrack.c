@@ -23,7 +23,7 @@ struct tuples {
 	void **v;		/* copies of CTA_TUPLE_ORIG nests */
 	size_t n, cap;
 	uint8_t proto;
-	uint16_t dport;		/* host order */
+	uint16_t dport;		/* host order; 0: any */
 	int err;
 };
 
@@ -47,7 +47,7 @@ static bool tuple_matches(const struct nlattr *tuple, uint8_t proto, uint16_t dp
 			if (mnl_attr_get_type(p) == CTA_PROTO_NUM)
 				num = mnl_attr_get_u8(p) == proto;
 			else if (mnl_attr_get_type(p) == CTA_PROTO_DST_PORT)
-				port = ntohs(mnl_attr_get_u16(p)) == dport;
+				port = !dport || ntohs(mnl_attr_get_u16(p)) == dport;
 		}
 	}
 	return num && port;
@@ -127,11 +127,13 @@ static int dump(struct mnl_socket *nl, int family, bool filtered, struct tuples 
 		struct nlattr *tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
 		struct nlattr *proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
 		mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
-		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->dport));
+		if (t->dport)
+			mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->dport));
 		mnl_attr_nest_end(nlh, proto);
 		mnl_attr_nest_end(nlh, tuple);
 		struct nlattr *filter = mnl_attr_nest_start(nlh, CTA_FILTER);
-		mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, CT_FILTER_PROTO_NUM | CT_FILTER_PROTO_DST_PORT);
+		mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, CT_FILTER_PROTO_NUM |
+				 (t->dport ? CT_FILTER_PROTO_DST_PORT : 0));
 		mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, 0);
 		mnl_attr_nest_end(nlh, filter);
 	}
@@ -153,28 +155,86 @@ static int delete_tuple(struct mnl_socket *nl, int family, const struct nlattr *
 	return r == -ENOENT ? 0 : r;	/* gone meanwhile (expired) */
 }
 
+/* The original tuples of the entries of proto to dport (0: any) into *t. */
+static int collect(struct mnl_socket *nl, int family, uint8_t proto, uint16_t dport,
+		   struct tuples *t)
+{
+	int r;
+
+	*t = (struct tuples){ .proto = proto, .dport = dport };
+	r = dump(nl, family, true, t);
+	if (r == -EINVAL || r == -EOPNOTSUPP) {	/* a kernel without dump filters */
+		tuples_free(t);
+		*t = (struct tuples){ .proto = proto, .dport = dport };
+		r = dump(nl, family, false, t);
+	}
+	if (r < 0)
+		return pt_err(r, "conntrack: cannot list the entries: %s", strerror(-r));
+	return 0;
+}
+
+static struct mnl_socket *ct_open(void)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+
+	if (!nl) {
+		pt_err(-errno, "conntrack: cannot open a netfilter netlink socket");
+		return NULL;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+		mnl_socket_close(nl);
+		pt_err(-e, "conntrack: cannot bind the netlink socket");
+		errno = e;
+		return NULL;
+	}
+	return nl;
+}
+
+static uint16_t tuple_dport(const struct nlattr *tuple)
+{
+	const struct nlattr *a, *p;
+
+	mnl_attr_for_each_nested(a, tuple)
+		if (mnl_attr_get_type(a) == CTA_TUPLE_PROTO)
+			mnl_attr_for_each_nested(p, a)
+				if (mnl_attr_get_type(p) == CTA_PROTO_DST_PORT)
+					return ntohs(mnl_attr_get_u16(p));
+	return 0;
+}
+
+int conntrack_list_dports(int family, uint8_t proto, uint8_t seen[8192])
+{
+	struct tuples t = { 0 };
+	struct mnl_socket *nl = ct_open();
+	int r, found = 0;
+
+	if (!nl)
+		return -errno;
+	r = collect(nl, family, proto, 0, &t);
+	for (size_t i = 0; r == 0 && i < t.n; i++) {
+		uint16_t port = tuple_dport(t.v[i]);
+
+		if (!(seen[port / 8] & (1u << (port % 8))))
+			found++;
+		seen[port / 8] |= (uint8_t)(1u << (port % 8));
+	}
+	tuples_free(&t);
+	mnl_socket_close(nl);
+	return r < 0 ? r : found;
+}
+
 int conntrack_delete_by_dport(int family, uint8_t proto, uint16_t dport)
 {
-	struct tuples t = { .proto = proto, .dport = dport };
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	struct tuples t = { 0 };
+	struct mnl_socket *nl = ct_open();
 	int r, deleted = 0;
 
 	if (!nl)
-		return pt_err(-errno, "conntrack: cannot open a netfilter netlink socket");
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = pt_err(-errno, "conntrack: cannot bind the netlink socket");
+		return -errno;
+	r = collect(nl, family, proto, dport, &t);
+	if (r < 0)
 		goto out;
-	}
-	r = dump(nl, family, true, &t);
-	if (r == -EINVAL || r == -EOPNOTSUPP) {	/* a kernel without dump filters */
-		tuples_free(&t);
-		t = (struct tuples){ .proto = proto, .dport = dport };
-		r = dump(nl, family, false, &t);
-	}
-	if (r < 0) {
-		r = pt_err(r, "conntrack: cannot list the entries: %s", strerror(-r));
-		goto out;
-	}
 	for (size_t i = 0; i < t.n; i++) {
 		r = delete_tuple(nl, family, t.v[i], (unsigned)time(NULL) + (unsigned)i + 1);
 		if (r < 0) {

@@ -38,14 +38,14 @@ bool nft_owner_matches(const struct nft_owner_match *m, const char *comment)
 }
 
 /* Renders "delete element ... { k1, k2 }" of the matching elements; the count. */
-static int render_matching(json_t *elems, const char *name, const struct nft_owner_match *m,
-			   struct nft_script *s)
+static int render_matching(json_t *elems, const char *family, const char *name,
+			   const struct nft_owner_match *m, struct nft_script *s)
 {
 	size_t i;
 	int found = 0;
 	json_t *e;
 
-	nft_script_appendf(s, "delete element inet pontoon %s { ", name);
+	nft_script_appendf(s, "delete element %s pontoon %s { ", family, name);
 	json_array_foreach(elems, i, e) {
 		json_t *key, *value;
 		const char *comment;
@@ -65,18 +65,24 @@ static int render_matching(json_t *elems, const char *name, const struct nft_own
  * between makes the delete fail (ENOENT), so it is tried once more. */
 int nft_delete_matching(struct nft_handle *h, const char *name, const struct nft_owner_match *m)
 {
+	return nft_delete_matching_in(h, NFT_FAMILY, name, m);
+}
+
+int nft_delete_matching_in(struct nft_handle *h, const char *family, const char *name,
+			   const struct nft_owner_match *m)
+{
 	for (int attempt = 0;; attempt++) {
 		_cleanup_json_ json_t *elems = NULL;
 		_cleanup_script_ struct nft_script s = { 0 };
 		int r, found;
 
 		nft_script_init(&s);
-		r = nft_list_elements(h, name, &elems);
+		r = nft_list_elements_in(h, family, name, &elems);
 		if (r == -ENOENT)
 			return 0;
 		if (r < 0)
 			return r;
-		found = render_matching(elems, name, m, &s);
+		found = render_matching(elems, family, name, m, &s);
 		if (found <= 0)
 			return found;
 		r = nft_run(h, "nft: cannot delete elements", nft_script_text(&s));
@@ -89,10 +95,16 @@ int nft_delete_matching(struct nft_handle *h, const char *name, const struct nft
 
 int nft_any_matching(struct nft_handle *h, const char *name, const struct nft_owner_match *m)
 {
+	return nft_any_matching_in(h, NFT_FAMILY, name, m);
+}
+
+int nft_any_matching_in(struct nft_handle *h, const char *family, const char *name,
+			const struct nft_owner_match *m)
+{
 	_cleanup_json_ json_t *elems = NULL;
 	size_t i;
 	json_t *e;
-	int r = nft_list_elements(h, name, &elems);
+	int r = nft_list_elements_in(h, family, name, &elems);
 
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;

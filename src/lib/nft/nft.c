@@ -1,5 +1,6 @@
 /* The libnftables context, one-transaction runs, the base ruleset and the
  * listing of elements; see nft.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 struct nft_handle {
 	struct nft_ctx *ctx;
 	bool table_known;	/* the table was seen or made by this handle */
+	bool table_created;	/* ... made by this handle */
 };
 
 int nft_handle_open(struct nft_handle **ret)
@@ -154,6 +156,8 @@ int nft_apply(struct nft_handle *h, const char *what, const char *script)
 	nft_base_render(&all);
 	nft_script_appendf(&all, "%s", script);
 	r = nft_run(h, what, nft_script_text(&all));
+	if (r == 0)
+		h->table_created = true;
 	if (r == -EEXIST && nft_table_exists() > 0)
 		r = nft_run(h, what, script);	/* another process made the table */
 	if (r == 0)
@@ -161,9 +165,35 @@ int nft_apply(struct nft_handle *h, const char *what, const char *script)
 	return r;
 }
 
+bool nft_handle_created_table(const struct nft_handle *h)
+{
+	return h->table_created;
+}
+
+int nft_apply_in(struct nft_handle *h, int family, const char *base, const char *what,
+		 const char *script)
+{
+	_cleanup_script_ struct nft_script all = { 0 };
+	int r;
+
+	if (!script)
+		return pt_err(-ENOMEM, "%s: out of memory rendering nft rules", what);
+	r = nft_table_exists_in(family, NFT_TABLE);
+	if (r < 0)
+		return pt_err_wrap(r, "%s: cannot look up pontoon's table", what);
+	if (r > 0)
+		return nft_run(h, what, script);
+	nft_script_init(&all);
+	nft_script_appendf(&all, "%s%s", base, script);
+	r = nft_run(h, what, nft_script_text(&all));
+	if (r == -EEXIST && nft_table_exists_in(family, NFT_TABLE) > 0)
+		r = nft_run(h, what, script);	/* another process made the table */
+	return r;
+}
+
 /* ---- does the table exist: NFT_MSG_GETTABLE over NETLINK_NETFILTER ---- */
 
-static int table_exists_on(struct mnl_socket *nl)
+static int table_exists_on(struct mnl_socket *nl, int family, const char *table)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -176,9 +206,9 @@ static int table_exists_on(struct mnl_socket *nl)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = NFPROTO_INET;
+	nfg->nfgen_family = (uint8_t)family;
 	nfg->version = NFNETLINK_V0;
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, NFT_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
@@ -193,19 +223,86 @@ static int table_exists_on(struct mnl_socket *nl)
 	}
 }
 
-int nft_table_exists(void)
+static struct mnl_socket *nfnl_open(void)
 {
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+		mnl_socket_close(nl);
+		errno = e;
+		return NULL;
+	}
+	return nl;
+}
+
+int nft_table_exists_in(int family, const char *table)
+{
+	struct mnl_socket *nl = nfnl_open();
 	int r;
 
 	if (!nl)
 		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = -errno;
-		mnl_socket_close(nl);
-		return r;
+	r = table_exists_on(nl, family, table);
+	mnl_socket_close(nl);
+	return r;
+}
+
+int nft_table_exists(void)
+{
+	return nft_table_exists_in(NFPROTO_INET, NFT_TABLE);
+}
+
+/* ---- one element of a set, by key: NFT_MSG_GETSETELEM (no dump) ---- */
+
+static int elem_get_on(struct mnl_socket *nl, const char *set, const void *key, size_t len)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlattr *list, *elem, *k;
+	struct nfgenmsg *nfg;
+	unsigned seq = (unsigned)time(NULL);
+	ssize_t n;
+	int r;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSETELEM;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_INET;
+	nfg->version = NFNETLINK_V0;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, len, key);
+	mnl_attr_nest_end(nlh, k);
+	mnl_attr_nest_end(nlh, elem);
+	mnl_attr_nest_end(nlh, list);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL);
+		if (r < 0)
+			return errno == ENOENT ? 0 : -errno;
+		if (r == MNL_CB_STOP)
+			return 1;
 	}
-	r = table_exists_on(nl);
+}
+
+int nft_set_has_port(const char *set, uint16_t port)
+{
+	struct mnl_socket *nl = nfnl_open();
+	uint16_t key = htons(port);
+	int r;
+
+	if (!nl)
+		return -errno;
+	r = elem_get_on(nl, set, &key, sizeof(key));
 	mnl_socket_close(nl);
 	return r;
 }
@@ -225,7 +322,11 @@ int nft_table_exists(void)
  *  lookup for loopback addresses, so the connection would hang; returning
  *  early lets it be refused at once.
  *  - nat postrouting, 110: after iptables' srcnat, so an explicit SNAT or
- *    RETURN there wins; pontoon masquerades only what is left. */
+ *    RETURN there wins; pontoon masquerades only what is left.
+ *  - forward (filter), -10: the firewall plugin's isolation drops, before
+ *    iptables' FORWARD (0). Its accepts end only pontoon's own chain: a drop
+ *    in another table (Docker's FORWARD policy DROP) still drops
+ *    (docs/nat.md, "Next to Docker"). */
 static const char base_ruleset[] =
 	"create table inet pontoon\n"
 	"table inet pontoon {\n"
@@ -245,12 +346,25 @@ static const char base_ruleset[] =
 	"\t# portmap: source network . destination network that hairpin\n"
 	"\tset hairpin4 { type ipv4_addr . ipv4_addr; flags interval; }\n"
 	"\tset hairpin6 { type ipv6_addr . ipv6_addr; flags interval; }\n"
+	"\t# portmap: UDP host ports that new connections were seen to (conntrack\n"
+	"\t# entries may exist); only these cost a conntrack walk on ADD and DEL\n"
+	"\tset udpseen { type inet_service; size 65536; flags dynamic; }\n"
+	"\t# firewall: container addresses; bridges of pontoon's networks, those\n"
+	"\t# isolated from the others (same-bridge, isolated) and, as bridge . bridge,\n"
+	"\t# those whose own traffic stays (iso_self) or is dropped (isolated_self)\n"
+	"\tset fw4 { type ipv4_addr; }\n"
+	"\tset fw6 { type ipv6_addr; }\n"
+	"\tset fw_br { type ifname; }\n"
+	"\tset iso_br { type ifname; }\n"
+	"\tset iso_self { type ifname . ifname; }\n"
+	"\tset isolated_self { type ifname . ifname; }\n"
 	"\tchain guard {\n"
 	"\t\ttype filter hook prerouting priority -110; policy accept;\n"
 	"\t\tiif != \"lo\" ip daddr 127.0.0.0/8 drop\n"
 	"\t\tiif != \"lo\" ip6 daddr ::1 drop\n"
 	"\t}\n"
 	"\tchain published {\n"
+	"\t\tmeta l4proto udp add @udpseen { udp dport }\n"
 	"\t\tip6 daddr ::1 return\n"
 	"\t\tdnat ip to ip daddr . meta l4proto . th dport map @pm4\n"
 	"\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pm4any\n"
@@ -277,6 +391,16 @@ static const char base_ruleset[] =
 	"\t\tip daddr . meta l4proto . th dport vmap @pmsnat4\n"
 	"\t\tip6 daddr . meta l4proto . th dport vmap @pmsnat6\n"
 	"\t}\n"
+	"\tchain forward {\n"
+	"\t\ttype filter hook forward priority -10; policy accept;\n"
+	"\t\tiifname . oifname @isolated_self drop\n"
+	"\t\toifname @iso_br iifname @fw_br iifname . oifname != @iso_self drop\n"
+	"\t\tiifname @iso_br oifname @fw_br iifname . oifname != @iso_self drop\n"
+	"\t\tip daddr @fw4 ct state established,related accept\n"
+	"\t\tip saddr @fw4 accept\n"
+	"\t\tip6 daddr @fw6 ct state established,related accept\n"
+	"\t\tip6 saddr @fw6 accept\n"
+	"\t}\n"
 	"\tchain postrouting {\n"
 	"\t\ttype nat hook postrouting priority 110; policy accept;\n"
 	"\t\tct status dnat jump published_snat\n"
@@ -294,6 +418,11 @@ void nft_base_render(struct nft_script *s)
 
 int nft_list_elements(struct nft_handle *h, const char *name, json_t **ret)
 {
+	return nft_list_elements_in(h, NFT_FAMILY, name, ret);
+}
+
+int nft_list_elements_in(struct nft_handle *h, const char *family, const char *name, json_t **ret)
+{
 	_cleanup_free_ char *cmd = NULL;
 	_cleanup_json_ json_t *doc = NULL;
 	unsigned flags = nft_ctx_output_get_flags(h->ctx);
@@ -303,14 +432,14 @@ int nft_list_elements(struct nft_handle *h, const char *name, json_t **ret)
 	int r;
 
 	/* "list set" serves sets and maps alike in JSON; try both words. */
-	if (asprintf(&cmd, "list set %s %s %s", NFT_FAMILY, NFT_TABLE, name) < 0)
+	if (asprintf(&cmd, "list set %s %s %s", family, NFT_TABLE, name) < 0)
 		return -ENOMEM;
 	nft_ctx_output_set_flags(h->ctx, flags | NFT_CTX_OUTPUT_JSON);
 	r = nft_run_cmd_from_buffer(h->ctx, cmd);
 	if (r != 0) {
 		free(cmd);
 		cmd = NULL;
-		if (asprintf(&cmd, "list map %s %s %s", NFT_FAMILY, NFT_TABLE, name) < 0)
+		if (asprintf(&cmd, "list map %s %s %s", family, NFT_TABLE, name) < 0)
 			r = -ENOMEM;
 		else
 			r = nft_run_cmd_from_buffer(h->ctx, cmd);

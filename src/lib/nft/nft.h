@@ -12,6 +12,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "nft/script.h"
@@ -41,8 +42,23 @@ int nft_run_output(struct nft_handle *h, const char *script, const char **ret_ou
  * makes that fail with EEXIST; then script alone is run). */
 int nft_apply(struct nft_handle *h, const char *what, const char *script);
 
+/* nft_apply for another of pontoon's tables: `table FAMILY pontoon`, made
+ * from base (a `create table` and its sets and chains) when missing. */
+int nft_apply_in(struct nft_handle *h, int family, const char *base, const char *what,
+		 const char *script);
+
 /* Whether `table inet pontoon` exists (one netlink round trip, no cache). */
 int nft_table_exists(void);
+/* Whether table `family` (NFPROTO_*) `table` exists. */
+int nft_table_exists_in(int family, const char *table);
+
+/* Whether the last nft_apply() of h created pontoon's table. */
+bool nft_handle_created_table(const struct nft_handle *h);
+
+/* Whether set `name` of pontoon's inet table has the inet_service element
+ * port: 1 or 0 (0 also when the set is missing), one netlink round trip
+ * with no listing. */
+int nft_set_has_port(const char *name, uint16_t port);
 
 /* The base ruleset: `create table` followed by the sets, maps and chains. */
 void nft_base_render(struct nft_script *s);
@@ -50,6 +66,8 @@ void nft_base_render(struct nft_script *s);
 /* The elements of set or map `name` as nft's JSON ("elem" array, may be
  * empty); *ret is owned by the caller. -ENOENT when the table is missing. */
 int nft_list_elements(struct nft_handle *h, const char *name, json_t **ret);
+/* Same in `table FAMILY pontoon` (family as nft spells it: "bridge"). */
+int nft_list_elements_in(struct nft_handle *h, const char *family, const char *name, json_t **ret);
 
 /* Writes an element's key or value as nft syntax from nft's JSON form (a
  * string, a number, {"concat": [...]}, {"prefix": {...}}, {"range": [...]}). */
@@ -85,5 +103,9 @@ bool nft_owner_matches(const struct nft_owner_match *m, const char *comment);
 /* Deletes, in one transaction, the elements of set/map `name` whose comment
  * matches; the count deleted. A missing table is 0. */
 int nft_delete_matching(struct nft_handle *h, const char *name, const struct nft_owner_match *m);
+int nft_delete_matching_in(struct nft_handle *h, const char *family, const char *name,
+			   const struct nft_owner_match *m);
 /* Whether any element of `name` matches. */
 int nft_any_matching(struct nft_handle *h, const char *name, const struct nft_owner_match *m);
+int nft_any_matching_in(struct nft_handle *h, const char *family, const char *name,
+			const struct nft_owner_match *m);

@@ -200,39 +200,147 @@ int nft_portmap_render_del(const struct nft_portmap_req *r, struct nft_script *s
 	return 0;
 }
 
-/* Stale UDP conntrack entries of the host ports, after the maps changed. */
-static int forget_udp_flows(const struct nft_portmap_req *r)
-{
-	for (size_t i = 0; i < r->n_maps; i++) {
-		const struct nft_portmapping *m = &r->maps[i];
-		int families[2] = { AF_INET, AF_INET6 };
+/* ---- stale UDP conntrack entries ----
+ *
+ * Forgetting the entries of a host port means a walk of the whole conntrack
+ * table (ctnetlink has no lookup by port): ~9 ms with the kernel's 262144
+ * buckets, whatever the number of entries. Only ports that a new connection
+ * was seen to can have entries: the `published` chain adds the destination
+ * port of every new UDP connection to a local address to set udpseen (nat
+ * chains see only a connection's first packet, so this costs nothing per
+ * packet). A port is looked up in udpseen before the change (one netlink
+ * round trip) and, if there, taken out of it in the same transaction; it is
+ * looked up again after. An entry made before the transaction put its port in
+ * the set before the transaction did anything, so one of the two lookups
+ * sees it; an entry made after the transaction was NATed by the new maps.
+ * Flows older than the table itself are learnt when the table is created
+ * (learn_old_flows). */
 
-		if (m->proto != IPPROTO_UDP)
+struct udp_ports {
+	uint16_t *port;
+	bool *seen;
+	size_t n;
+};
+
+static void udp_ports_free(struct udp_ports *u)
+{
+	free(u->port);
+	free(u->seen);
+}
+
+static int udp_ports_of(const struct nft_portmap_req *r, struct udp_ports *u)
+{
+	*u = (struct udp_ports){ calloc(r->n_maps + 1, sizeof(*u->port)),
+				 calloc(r->n_maps + 1, sizeof(*u->seen)), 0 };
+	if (!u->port || !u->seen)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_maps; i++) {
+		bool dup = false;
+
+		if (r->maps[i].proto != IPPROTO_UDP)
 			continue;
-		for (size_t f = 0; f < 2; f++) {
-			if (m->host_ip.family && m->host_ip.family != families[f])
-				continue;
-			if (!first_of(r, families[f]))
-				continue;
-			int ret = conntrack_delete_by_dport(families[f], IPPROTO_UDP, m->host_port);
-			if (ret < 0)
-				return pt_err_wrap(ret, "portmap: cannot delete the UDP conntrack "
-						   "entries of host port %u", m->host_port);
+		for (size_t j = 0; j < u->n; j++)
+			dup |= u->port[j] == r->maps[i].host_port;
+		if (!dup) {
+			u->seen[u->n] = false;
+			u->port[u->n++] = r->maps[i].host_port;
 		}
 	}
 	return 0;
+}
+
+/* Looks the ports up in udpseen; those seen are taken out of it by s. */
+static int udp_ports_before(struct udp_ports *u, struct nft_script *s)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		int r = nft_set_has_port("udpseen", u->port[i]);
+
+		if (r < 0)
+			return pt_err_wrap(r, "portmap: cannot look up port %u in set udpseen",
+					   u->port[i]);
+		u->seen[i] = r > 0;
+		if (u->seen[i])
+			nft_script_appendf(s, "add element inet pontoon udpseen { %u }\n"
+					   "delete element inet pontoon udpseen { %u }\n",
+					   u->port[i], u->port[i]);
+	}
+	return 0;
+}
+
+static int forget_port(const struct nft_portmap_req *r, uint16_t port)
+{
+	static const int families[2] = { AF_INET, AF_INET6 };
+
+	for (size_t f = 0; f < 2; f++) {
+		int ret;
+
+		if (!first_of(r, families[f]))
+			continue;
+		ret = conntrack_delete_by_dport(families[f], IPPROTO_UDP, port);
+		if (ret < 0)
+			return pt_err_wrap(ret, "portmap: cannot delete the UDP conntrack "
+					   "entries of host port %u", port);
+	}
+	return 0;
+}
+
+/* After the transaction: the entries of every port seen before or now. */
+static int udp_ports_after(const struct nft_portmap_req *r, const struct udp_ports *u, bool all)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		int ret = all || u->seen[i] ? 1 : nft_set_has_port("udpseen", u->port[i]);
+
+		if (ret != 0)	/* seen, or cannot tell: walk */
+			ret = forget_port(r, u->port[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* The table was just made: UDP flows that started before it never went
+ * through `published`; their ports go into udpseen now (one walk, once). */
+static int learn_old_flows(struct nft_handle *h)
+{
+	_cleanup_script_ struct nft_script s = { 0 };
+	_cleanup_free_ uint8_t *seen = calloc(8192, 1);
+	int r, found = 0;
+
+	if (!seen)
+		return -ENOMEM;
+	nft_script_init(&s);
+	for (int f = 0; f < 2; f++) {
+		r = conntrack_list_dports(f ? AF_INET6 : AF_INET, IPPROTO_UDP, seen);
+		if (r < 0)
+			return r;
+		found += r;
+	}
+	if (!found)
+		return 0;
+	nft_script_appendf(&s, "add element inet pontoon udpseen { ");
+	for (unsigned p = 0, k = 0; p < 65536; p++)
+		if (seen[p / 8] & (1u << (p % 8)))
+			nft_script_appendf(&s, "%s%u", k++ ? ", " : "", p);
+	nft_script_appendf(&s, " }\n");
+	return nft_run(h, "portmap: cannot record the ports of UDP flows", nft_script_text(&s));
 }
 
 int nft_portmap_add(const struct nft_portmap_req *r)
 {
 	_cleanup_nft_ struct nft_handle *h = NULL;
 	_cleanup_script_ struct nft_script s = { 0 };
+	_cleanup_(udp_ports_free) struct udp_ports u = { 0 };
+	bool created;
 	int ret;
 
 	nft_script_init(&s);
 	if (r->n_maps == 0)
 		return 0;
 	ret = nft_portmap_render_add(r, &s);
+	if (ret >= 0)
+		ret = udp_ports_of(r, &u);
+	if (ret >= 0)
+		ret = udp_ports_before(&u, &s);
 	if (ret < 0)
 		return ret;
 	ret = nft_handle_open(&h);
@@ -243,7 +351,10 @@ int nft_portmap_add(const struct nft_portmap_req *r)
 		return pt_err_wrap(ret, "a host port is already published by another container");
 	if (ret < 0)
 		return ret;
-	return forget_udp_flows(r);
+	created = nft_handle_created_table(h);
+	if (created && (ret = learn_old_flows(h)) < 0)
+		return ret;
+	return udp_ports_after(r, &u, created);
 }
 
 static const struct nft_owner_match *owner(const struct nft_portmap_req *r, char *buf,
@@ -273,6 +384,7 @@ int nft_portmap_del(const struct nft_portmap_req *r)
 {
 	_cleanup_nft_ struct nft_handle *h = NULL;
 	_cleanup_script_ struct nft_script s = { 0 };
+	_cleanup_(udp_ports_free) struct udp_ports u = { 0 };
 	int ret;
 
 	nft_script_init(&s);
@@ -280,6 +392,8 @@ int nft_portmap_del(const struct nft_portmap_req *r)
 	if (ret <= 0)
 		return ret;	/* no table: nothing is published */
 	ret = nft_handle_open(&h);
+	if (ret >= 0)
+		ret = udp_ports_of(r, &u);
 	if (ret < 0)
 		return ret;
 	if (r->n_maps == 0 || r->n_ips == 0)
@@ -287,13 +401,15 @@ int nft_portmap_del(const struct nft_portmap_req *r)
 	else {
 		ret = nft_portmap_render_del(r, &s);
 		if (ret >= 0)
+			ret = udp_ports_before(&u, &s);
+		if (ret >= 0)
 			ret = nft_run(h, "portmap: cannot unpublish the ports", nft_script_text(&s));
 		if (ret == -EEXIST || ret == -EBUSY)
 			ret = del_by_comment(h, r);
 	}
 	if (ret < 0)
 		return ret;
-	return forget_udp_flows(r);
+	return udp_ports_after(r, &u, false);
 }
 
 /* `get element` prints the element with its value: "k comment "c" : v }". */

@@ -16,7 +16,9 @@
 #include <cmocka.h>
 
 #include "nft/conntrack.h"
+#include "nft/firewall.h"
 #include "nft/masq.h"
+#include "nft/spoofchk.h"
 #include "nft/portmap.h"
 #include "util/error.h"
 #include "util/json.h"
@@ -130,12 +132,85 @@ static void test_conntrack(void **state)
 		fail_msg("conntrack: %s", pt_err_msg());
 }
 
+static void test_firewall(void **state)
+{
+	struct ip_prefix a[2];
+	struct nft_firewall_req r = { .network = "fwnet", .container_id = "ctr-1", .ifname = "eth0",
+				      .bridge = "cni9", .policy = NFT_INGRESS_ISOLATED, .ips = a,
+				      .n_ips = 2 };
+
+	(void)state;
+	assert_int_equal(ip_prefix_parse("10.77.0.5/24", &a[0]), 0);
+	assert_int_equal(ip_prefix_parse("fd77::5/64", &a[1]), 0);
+	if (nft_firewall_add(&r) < 0)
+		fail_msg("firewall add: %s", pt_err_msg());
+	assert_int_equal(nft_firewall_add(&r), 0);
+	assert_int_equal(nft_firewall_check(&r), 0);
+	assert_int_equal(count_elements("fw4"), 1);
+	assert_int_equal(count_elements("isolated_self"), 1);
+	assert_int_equal(nft_firewall_del(&r), 0);
+	assert_int_equal(nft_firewall_del(&r), 0);
+	assert_int_equal(nft_firewall_check(&r), -ENOENT);
+	assert_int_equal(nft_firewall_add(&r), 0);
+	r.n_ips = 0;	/* no prevResult: by comment */
+	assert_int_equal(nft_firewall_del(&r), 0);
+	assert_int_equal(count_elements("fw4") + count_elements("fw6"), 0);
+	assert_int_equal(nft_firewall_gc("fwnet", NULL, 0), 0);
+	assert_int_equal(count_elements("fw_br") + count_elements("iso_br"), 0);
+}
+
+static size_t count_bridge(const char *set)
+{
+	struct nft_handle *h;
+	json_t *e;
+	size_t n;
+
+	assert_int_equal(nft_handle_open(&h), 0);
+	if (nft_list_elements_in(h, "bridge", set, &e) < 0)
+		fail_msg("listing %s: %s", set, pt_err_msg());
+	n = json_array_size(e);
+	json_decref(e);
+	nft_handle_close(h);
+	return n;
+}
+
+static void test_spoofchk(void **state)
+{
+	struct ip_prefix a[2];
+	struct nft_spoofchk_req r = { .network = "sp", .container_id = "ctr-1", .ifname = "eth0",
+				      .host_veth = "vethsp1", .mac = "0a:58:0a:63:00:05",
+				      .addrs = a, .n_addrs = 2, .check_ip = true };
+	struct cni_attachment valid[] = { { "ctr-2", "eth0" } };
+
+	(void)state;
+	assert_int_equal(ip_prefix_parse("10.66.0.5/24", &a[0]), 0);
+	assert_int_equal(ip_prefix_parse("fd66::5/64", &a[1]), 0);
+	if (nft_spoofchk_add(&r) < 0)
+		fail_msg("spoofchk add: %s", pt_err_msg());
+	assert_int_equal(nft_spoofchk_add(&r), 0);
+	assert_int_equal(count_bridge("mac"), 1);
+	assert_int_equal(count_bridge("addr6"), 1);
+	assert_int_equal(nft_spoofchk_del(&r), 0);
+	assert_int_equal(nft_spoofchk_del(&r), 0);
+	assert_int_equal(count_bridge("mac") + count_bridge("ports") + count_bridge("addr4"), 0);
+	assert_int_equal(nft_spoofchk_add(&r), 0);
+	r.mac = NULL;	/* no state: by comment */
+	assert_int_equal(nft_spoofchk_del(&r), 0);
+	assert_int_equal(count_bridge("mac") + count_bridge("ipports"), 0);
+	r.mac = "0a:58:0a:63:00:05";
+	assert_int_equal(nft_spoofchk_add(&r), 0);
+	assert_int_equal(nft_spoofchk_gc("sp", valid, 1), 0);
+	assert_int_equal(count_bridge("ports") + count_bridge("addr4"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_masq),
 		cmocka_unit_test(test_thousand_mappings),
 		cmocka_unit_test(test_conntrack),
+		cmocka_unit_test(test_firewall),
+		cmocka_unit_test(test_spoofchk),
 	};
 
 	if (unshare(CLONE_NEWNET) < 0) {

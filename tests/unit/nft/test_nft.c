@@ -12,7 +12,9 @@
 #include <cmocka.h>
 
 #include "cni/error.h"
+#include "nft/firewall.h"
 #include "nft/masq.h"
+#include "nft/spoofchk.h"
 #include "nft/portmap.h"
 #include "util/error.h"
 #include "util/json.h"
@@ -274,6 +276,71 @@ static void test_json_expr(void **state)
 	json_decref(j);
 }
 
+static void test_firewall(void **state)
+{
+	struct ip_prefix a[] = { pfx("10.99.0.5/24"), pfx("fd99::5/64") };
+	struct nft_firewall_req r = { .network = "ptnet", .container_id = "ctr-1", .ifname = "eth0",
+				      .bridge = "cni0", .policy = NFT_INGRESS_OPEN, .ips = a,
+				      .n_ips = 2 };
+	struct nft_script s = { 0 };
+	enum nft_ingress_policy p;
+
+	(void)state;
+	assert_int_equal(nft_firewall_render_add(&r, &s), 0);
+	golden("firewall-open", nft_script_text(&s));
+	nft_script_free(&s);
+	r.policy = NFT_INGRESS_SAME_BRIDGE;
+	assert_int_equal(nft_firewall_render_add(&r, &s), 0);
+	golden("firewall-same-bridge", nft_script_text(&s));
+	nft_script_free(&s);
+	r.policy = NFT_INGRESS_ISOLATED;
+	assert_int_equal(nft_firewall_render_add(&r, &s), 0);
+	golden("firewall-isolated", nft_script_text(&s));
+	nft_script_free(&s);
+	assert_int_equal(nft_firewall_render_del(&r, &s), 0);
+	golden("firewall-del", nft_script_text(&s));
+	nft_script_free(&s);
+	r.bridge = NULL;	/* isolation without a bridge: refused */
+	assert_int_equal(nft_firewall_render_add(&r, &s), -EINVAL);
+	nft_script_free(&s);
+	assert_int_equal(nft_ingress_policy_parse("same-bridge", &p), 0);
+	assert_int_equal(p, NFT_INGRESS_SAME_BRIDGE);
+	assert_int_equal(nft_ingress_policy_parse("", &p), 0);
+	assert_int_equal(p, NFT_INGRESS_OPEN);
+	assert_int_equal(nft_ingress_policy_parse("closed", &p), -EINVAL);
+}
+
+static void test_spoofchk(void **state)
+{
+	struct ip_prefix a[] = { pfx("10.99.0.5/24"), pfx("fd99::5/64") };
+	struct nft_spoofchk_req r = { .network = "ptnet", .container_id = "ctr-1", .ifname = "eth0",
+				      .host_veth = "veth1a2b3c4d", .mac = "0a:58:0a:63:00:05",
+				      .addrs = a, .n_addrs = 2, .check_ip = true };
+	struct nft_script s = { 0 };
+
+	(void)state;
+	nft_spoofchk_base_render(&s);
+	golden("spoofchk-base", nft_script_text(&s));
+	nft_script_free(&s);
+	assert_int_equal(nft_spoofchk_render_add(&r, &s), 0);
+	golden("spoofchk-add", nft_script_text(&s));
+	nft_script_free(&s);
+	assert_int_equal(nft_spoofchk_render_del(&r, &s), 0);
+	golden("spoofchk-del", nft_script_text(&s));
+	nft_script_free(&s);
+	r.check_ip = false;
+	assert_int_equal(nft_spoofchk_render_add(&r, &s), 0);
+	golden("spoofchk-add-mac-only", nft_script_text(&s));
+	nft_script_free(&s);
+	r.mac = "0a:58:0a:63:00";	/* bad MAC */
+	assert_int_equal(nft_spoofchk_render_add(&r, &s), -EINVAL);
+	nft_script_free(&s);
+	r.mac = "0a:58:0a:63:00:05";
+	r.host_veth = "veth\"x";
+	assert_int_equal(nft_spoofchk_render_add(&r, &s), -EINVAL);
+	nft_script_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +355,8 @@ int main(void)
 		cmocka_unit_test(test_conf_defaults),
 		cmocka_unit_test(test_owner_match),
 		cmocka_unit_test(test_json_expr),
+		cmocka_unit_test(test_firewall),
+		cmocka_unit_test(test_spoofchk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,131 @@
+# shellcheck shell=bash
+# Shared set-up of the NAT tests (test-portmap*.sh, test-masq*.sh): a host
+# namespace with an uplink to a namespace that plays "the outside", a CNI_PATH
+# that has pontoon's portmap, and small TCP/UDP servers and clients (socat).
+#
+#   pt-<pid>-out                      pt-<pid>-host
+#   +----------------------+          +-------------------------------------+
+#   | eth0 192.0.2.2/24    |----------| up0 192.0.2.1/24  2001:db8::1/64    |
+#   |      2001:db8::2/64  |  uplink  |                                     |
+#   | default via .1 / ::1 |          | cni0 10.99.0.1/24 fd99::1/64        |
+#   +----------------------+          +---/-------------\-------------------+
+#                                   eth0 /               \ eth0
+#                                 +-----+--+           +--+-----+
+#                                 |   cN   |  ...      |   cM   |  containers
+#                                 +--------+           +--------+
+# Sourced after lib.sh.
+
+PT_OUT4=192.0.2.2
+PT_UP4=192.0.2.1
+PT_OUT6=2001:db8::2
+PT_UP6=2001:db8::1
+
+# CNI_PATH with bridge/host-local (pontoon's, or the reference's when
+# PT_BRIDGE=reference) and pontoon's portmap. PT_PORTMAP_BIN may name a
+# portmap binary other than pontoon-cni.
+pm_plugin_dir() {
+	local build=${PONTOON_BUILD:-$PT_SRC/build} d="$PT_TMP/cni" t
+	mkdir -p "$d"
+	for t in bridge host-local loopback; do
+		if [ "${PT_BRIDGE:-pontoon}" = reference ]; then
+			ln -sfn "/usr/lib/cni/$t" "$d/$t"
+		else
+			ln -sfn "$(cd "$build" && pwd)/src/plugins/pontoon-cni" "$d/$t"
+		fi
+	done
+	ln -sfn "${PT_PORTMAP_BIN:-$(cd "$build" && pwd)/src/plugins/pontoon-cni}" "$d/portmap"
+	CNI_PATH=$d
+	export CNI_PATH
+}
+
+pm_topology() {
+	pt_host_new
+	ns_new out
+	nsx host sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	ipn host link add up0 type veth peer name eth0 netns "$(ns out)"
+	ipn host addr add $PT_UP4/24 dev up0
+	ipn host addr add $PT_UP6/64 dev up0 nodad
+	ipn host link set up0 up
+	ipn out addr add $PT_OUT4/24 dev eth0
+	ipn out addr add $PT_OUT6/64 dev eth0 nodad
+	ipn out link set eth0 up
+	ipn out route add default via $PT_UP4
+	ipn out -6 route add default via $PT_UP6
+}
+
+# The conf of the bridge network (dual stack), for cni_add of the bridge.
+pm_bridge_conf() {
+	jq -c -n --arg d "$PT_TMP/ipam" "{
+		cniVersion: \"1.0.0\", name: \"ptnet\", type: \"bridge\", bridge: \"cni0\",
+		isGateway: true, isDefaultGateway: true, hairpinMode: true,
+		ipam: {type: \"host-local\", dataDir: \$d,
+		       ranges: [[{subnet: \"10.99.0.0/24\"}], [{subnet: \"fd99::/64\"}]]}
+	} | ${1:-.}"
+}
+
+# portmap's conf with MAPPINGS (a JSON array) and FILTER.
+pm_conf() {
+	jq -c -n --argjson m "$1" "{
+		cniVersion: \"1.0.0\", name: \"ptnet\", type: \"portmap\",
+		capabilities: {portMappings: true}, runtimeConfig: {portMappings: \$m}
+	} | ${2:-.}"
+}
+
+# pm_container NAME CID MAPPINGS [PORTMAP-FILTER]: the chain bridge → portmap
+# for a new container namespace; the portmap result is in $PT_RESULT.
+pm_container() {
+	local bres
+	ns_new "$1"
+	nsx "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+	cni_add "$1" "$2" eth0 "$(pm_bridge_conf)"
+	bres=$PT_RESULT
+	cni_add "$1" "$2" eth0 "$(conf_prev "$(pm_conf "$3" "${4:-.}")" "$bres")"
+}
+
+pm_container_del() { # NAME CID MAPPINGS
+	cni_del "$1" "$2" eth0 "$(pm_conf "$3")"
+	cni_del "$1" "$2" eth0 "$(pm_bridge_conf)"
+	rm -f "$PT_TMP/result.$2.eth0"
+}
+
+# Servers answering every TCP connection and UDP datagram on PORT with
+# "NAME PEER": who served, and the source address it saw.
+pm_serve() { # NS NAME PORT
+	local p=$3
+	pt_spawn nsx "$1" socat TCP4-LISTEN:"$p",fork,reuseaddr SYSTEM:"echo $2 \$SOCAT_PEERADDR"
+	pt_spawn nsx "$1" socat TCP6-LISTEN:"$p",fork,reuseaddr,ipv6only=1 SYSTEM:"echo $2 \$SOCAT_PEERADDR"
+	pt_spawn nsx "$1" socat UDP4-RECVFROM:"$p",fork SYSTEM:"echo $2 \$SOCAT_PEERADDR"
+	pt_spawn nsx "$1" socat UDP6-RECVFROM:"$p",fork,ipv6only=1 SYSTEM:"echo $2 \$SOCAT_PEERADDR"
+	wait_until 5 sh -c "ip netns exec $(ns "$1") ss -Hltn | grep -q ':$p '" ||
+		fail "server in $1 on port $p did not start"
+}
+
+# The answer of a TCP or UDP request from NS to ADDR PORT ("" when none).
+pm_tcp() { # NS ADDR PORT
+	local a=$2
+	[[ $a == *:* ]] && a="[$a]"
+	nsx "$1" timeout 5 socat -T2 - "TCP:$a:$3,connect-timeout=2" </dev/null 2>/dev/null
+}
+# UDP may lose a datagram (a neighbour being resolved): up to 3 tries, each
+# from the same source port when one is given, so one flow either way.
+pm_udp() { # NS ADDR PORT [SOURCEPORT]
+	local a=$2 sp=${4:+,sourceport=$4,reuseaddr} i out
+	[[ $a == *:* ]] && a="[$a]"
+	for i in 1 2 3; do
+		out=$(echo ping | nsx "$1" timeout 5 socat -t1 -T1 - "UDP:$a:$3$sp" 2>/dev/null)
+		[ -n "$out" ] && break
+	done
+	printf '%s\n' "$out"
+}
+
+# pm_expect PROTO NS ADDR PORT EXPECTED-REGEX
+pm_expect() {
+	local got
+	got=$(pm_"$1" "$2" "$3" "$4")
+	[[ $got =~ $5 ]] || fail "$1 from $2 to $3 port $4: expected /$5/, got '$(oneline "$got")'"
+}
+pm_expect_none() { # PROTO NS ADDR PORT
+	local got
+	got=$(pm_"$1" "$2" "$3" "$4")
+	[ -z "$got" ] || fail "$1 from $2 to $3 port $4 must get no answer, got '$(oneline "$got")'"
+}
