@@ -30,6 +30,7 @@
 #include "nl/route.h"
 #include "nl/sysctl.h"
 #include "nft/masq.h"
+#include "nft/spoofchk.h"
 #include "plugins.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -42,6 +43,7 @@ struct bridge_conf {
 	const char *bridge;
 	bool is_gw, is_default_gw, force_address, ip_masq;
 	bool hairpin, promisc, preserve_default_vlan, macspoofchk;
+	bool ipspoofchk;	/* pontoon's: with macspoofchk, source addresses too */
 	bool enable_dad, disable_container_iface, port_isolation;
 	unsigned mtu;
 	unsigned vlan;
@@ -65,6 +67,7 @@ static const struct {
 	{ "promiscMode", offsetof(struct bridge_conf, promisc) },
 	{ "preserveDefaultVlan", offsetof(struct bridge_conf, preserve_default_vlan) },
 	{ "macspoofchk", offsetof(struct bridge_conf, macspoofchk) },
+	{ "ipspoofchk", offsetof(struct bridge_conf, ipspoofchk) },
 	{ "enabledad", offsetof(struct bridge_conf, enable_dad) },
 	{ "disableContainerInterface", offsetof(struct bridge_conf, disable_container_iface) },
 	{ "portIsolation", offsetof(struct bridge_conf, port_isolation) },
@@ -191,7 +194,7 @@ static int bridge_conf_parse(struct cni_call *c, struct bridge_conf *b)
 	json_t *j = c->conf->json;
 	int r;
 
-	*b = (struct bridge_conf){ .bridge = DEFAULT_BRIDGE };
+	*b = (struct bridge_conf){ .bridge = DEFAULT_BRIDGE, .ipspoofchk = true };
 	for (size_t i = 0; i < ARRAY_SIZE(bool_options); i++)
 		if ((r = json_opt_bool(j, bool_options[i].key, NULL,
 				       (bool *)((char *)b + bool_options[i].offset))) < 0)
@@ -318,7 +321,7 @@ struct bridge_add {
 	struct link_info br, host_veth, cont_veth;
 	char host_name[IFNAMSIZ], tmp_name[IFNAMSIZ];
 	struct cni_result *res;		/* the IPAM result, grown into ours */
-	bool ipam_done, veth_done, masq_done;
+	bool ipam_done, veth_done, masq_done, spoofchk_done;
 };
 
 static int run_ipam_add(struct bridge_add *a)
@@ -799,6 +802,33 @@ static int setup_masquerade(struct bridge_add *a)
 	return 0;
 }
 
+static void format_mac(const struct link_info *l, char buf[18]);
+
+/* macspoofchk: the container may send only with its own MAC and (unless
+ * ipspoofchk is false, or it has no addresses from IPAM) its own source
+ * addresses — set elements in pontoon's bridge table (nft/spoofchk.h). */
+static int setup_spoofchk(struct bridge_add *a)
+{
+	size_t n = a->res ? a->res->n_ips : 0;
+	struct ip_prefix addrs[n ? n : 1];
+	char mac[18];
+	struct nft_spoofchk_req req = {
+		.network = a->c->conf->name, .container_id = a->c->env->container_id,
+		.ifname = a->c->env->ifname, .host_veth = a->host_name, .mac = mac,
+		.addrs = addrs, .n_addrs = n, .check_ip = a->conf.ipspoofchk && n > 0,
+	};
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		addrs[i] = a->res->ips[i].address;
+	format_mac(&a->cont_veth, mac);
+	r = nft_spoofchk_add(&req);
+	if (r < 0)
+		return pt_err_wrap(r, "failed to set up macspoofchk");
+	a->spoofchk_done = true;
+	return 0;
+}
+
 static int refresh_bridge(struct bridge_add *a)
 {
 	int r = link_get_by_index(a->host_nl, a->br.ifindex, &a->br);
@@ -828,6 +858,8 @@ static int do_add(struct bridge_add *a)
 		return r;
 	if (a->res && a->conf.ip_masq && (r = setup_masquerade(a)) < 0)
 		return r;
+	if (a->conf.macspoofchk && (r = setup_spoofchk(a)) < 0)
+		return r;
 	if ((r = refresh_bridge(a)) < 0)
 		return r;
 	return build_result(a);
@@ -843,6 +875,12 @@ static void undo_add(struct bridge_add *a)
 	snprintf(saved, sizeof(saved), "%s", pt_err_msg());
 	if (a->masq_done)
 		(void)nft_masq_del(a->c->conf->name, a->c->env->container_id, a->c->env->ifname, NULL, 0);
+	if (a->spoofchk_done) {
+		struct nft_spoofchk_req req = { .network = a->c->conf->name,
+			.container_id = a->c->env->container_id, .ifname = a->c->env->ifname };
+
+		(void)nft_spoofchk_del(&req);
+	}
 	if (a->veth_done && link_delete_by_name(a->host_nl, a->host_name) < 0 && a->cont_nl) {
 		(void)link_delete_by_name(a->cont_nl, a->tmp_name);
 		(void)link_delete_by_name(a->cont_nl, a->c->env->ifname);
@@ -949,6 +987,29 @@ static int teardown_masquerade(struct cni_call *c, const struct ip_prefix *addrs
 	return r < 0 ? pt_err_wrap(r, "failed to tear down ipMasq") : 0;
 }
 
+/* The spoof-check elements of the attachment: by key when prevResult names
+ * the host end and the container's MAC, else found by their comment. */
+static int teardown_spoofchk(struct cni_call *c, const struct bridge_conf *b)
+{
+	const struct cni_result *prev = c->conf->prev_result;
+	struct nft_spoofchk_req req = { .network = c->conf->name,
+		.container_id = c->env->container_id, .ifname = c->env->ifname };
+	int r;
+
+	for (size_t i = 0; prev && i < prev->n_interfaces; i++) {
+		const struct cni_interface *it = &prev->interfaces[i];
+
+		if (it->sandbox && *it->sandbox && strcmp(it->name, c->env->ifname) == 0)
+			req.mac = it->mac;
+		else if ((!it->sandbox || !*it->sandbox) && strcmp(it->name, b->bridge) != 0)
+			req.host_veth = it->name;
+	}
+	if (!req.mac || !req.host_veth)
+		req.mac = req.host_veth = NULL;
+	r = nft_spoofchk_del(&req);
+	return r < 0 ? pt_err_wrap(r, "failed to tear down macspoofchk") : 0;
+}
+
 static int bridge_del(struct cni_call *c)
 {
 	_cleanup_free_ struct ip_prefix *addrs = NULL;
@@ -962,6 +1023,8 @@ static int bridge_del(struct cni_call *c)
 	    (r = delete_container_links(c, b.ip_masq && b.ipam_type, &addrs, &n)) < 0)
 		return r;
 	if ((r = ipam_del(c, &b)) < 0)
+		return r;
+	if (b.macspoofchk && (r = teardown_spoofchk(c, &b)) < 0)
 		return r;
 	return b.ip_masq && b.ipam_type ? teardown_masquerade(c, addrs, n) : 0;
 }
@@ -1171,11 +1234,14 @@ static int bridge_gc(struct cni_call *c)
 
 	if ((r = delegate_to_ipam(c, CNI_CMD_GC)) < 0 || (r = bridge_conf_parse(c, &b)) < 0)
 		return r;
-	if (!b.ip_masq || !b.ipam_type)
+	if (!(b.ip_masq && b.ipam_type) && !b.macspoofchk)
 		return 0;
-	if ((r = cni_gc_attachments(c->conf, &valid, &n)) < 0 ||
-	    (r = nft_masq_gc(c->conf->name, valid, n)) < 0)
+	if ((r = cni_gc_attachments(c->conf, &valid, &n)) < 0)
+		return r;
+	if (b.ip_masq && b.ipam_type && (r = nft_masq_gc(c->conf->name, valid, n)) < 0)
 		return pt_err_wrap(r, "failed to collect ipMasq garbage");
+	if (b.macspoofchk && (r = nft_spoofchk_gc(c->conf->name, valid, n)) < 0)
+		return pt_err_wrap(r, "failed to collect macspoofchk garbage");
 	return 0;
 }
 
