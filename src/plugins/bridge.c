@@ -988,14 +988,20 @@ static int teardown_masquerade(struct cni_call *c, const struct ip_prefix *addrs
 }
 
 /* The spoof-check elements of the attachment: by key when prevResult names
- * the host end and the container's MAC, else found by their comment. */
+ * the host end and the container's MAC (with the addresses ADD allowed,
+ * the IPAM result's), else found by their comment. */
 static int teardown_spoofchk(struct cni_call *c, const struct bridge_conf *b)
 {
 	const struct cni_result *prev = c->conf->prev_result;
+	size_t n = prev ? prev->n_ips : 0;
+	struct ip_prefix addrs[n ? n : 1];
 	struct nft_spoofchk_req req = { .network = c->conf->name,
-		.container_id = c->env->container_id, .ifname = c->env->ifname };
+		.container_id = c->env->container_id, .ifname = c->env->ifname,
+		.addrs = addrs, .n_addrs = n, .check_ip = b->ipspoofchk && b->ipam_type && n > 0 };
 	int r;
 
+	for (size_t i = 0; i < n; i++)
+		addrs[i] = prev->ips[i].address;
 	for (size_t i = 0; prev && i < prev->n_interfaces; i++) {
 		const struct cni_interface *it = &prev->interfaces[i];
 
