@@ -9,14 +9,15 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
-#include <nftables/libnftables.h>
 
+#include "nft/libnft.h"
 #include "nft/nft.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/json.h"
 
 struct nft_handle {
+	const struct libnft *lib;
 	struct nft_ctx *ctx;
 	bool table_known;	/* the table was seen or made by this handle */
 	bool table_created;	/* ... made by this handle */
@@ -24,16 +25,22 @@ struct nft_handle {
 
 int nft_handle_open(struct nft_handle **ret)
 {
-	struct nft_handle *h = calloc(1, sizeof(*h));
+	const struct libnft *lib;
+	struct nft_handle *h;
+	int r = libnft_get(&lib);
 
+	if (r < 0)
+		return r;
+	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	h->lib = lib;
+	h->ctx = lib->ctx_new(NFT_CTX_DEFAULT);
 	if (!h->ctx) {
 		free(h);
 		return pt_err(-ENOMEM, "nft: cannot create a libnftables context");
 	}
-	if (nft_ctx_buffer_output(h->ctx) < 0 || nft_ctx_buffer_error(h->ctx) < 0) {
+	if (lib->ctx_buffer_output(h->ctx) < 0 || lib->ctx_buffer_error(h->ctx) < 0) {
 		nft_handle_close(h);
 		return pt_err(-ENOMEM, "nft: cannot buffer libnftables output");
 	}
@@ -45,7 +52,8 @@ void nft_handle_close(struct nft_handle *h)
 {
 	if (!h)
 		return;
-	nft_ctx_free(h->ctx);
+	if (h->ctx)
+		h->lib->ctx_free(h->ctx);
 	free(h);
 }
 
@@ -106,11 +114,11 @@ static int run(struct nft_handle *h, const char *what, const char *script, const
 
 	if (!script)
 		return pt_err(-ENOMEM, "%s: out of memory rendering nft rules", what);
-	r = nft_run_cmd_from_buffer(h->ctx, script);
-	*out = nft_ctx_get_output_buffer(h->ctx);
+	r = h->lib->run_cmd_from_buffer(h->ctx, script);
+	*out = h->lib->ctx_get_output_buffer(h->ctx);
 	if (r == 0)
 		return 0;
-	const char *text = nft_ctx_get_error_buffer(h->ctx);
+	const char *text = h->lib->ctx_get_error_buffer(h->ctx);
 	if (!text || !text[0])
 		text = "nft failed without a message";
 	squeeze(text, msg, sizeof(msg));
@@ -425,7 +433,7 @@ int nft_list_elements_in(struct nft_handle *h, const char *family, const char *n
 {
 	_cleanup_free_ char *cmd = NULL;
 	_cleanup_json_ json_t *doc = NULL;
-	unsigned flags = nft_ctx_output_get_flags(h->ctx);
+	unsigned flags = h->lib->ctx_output_get_flags(h->ctx);
 	json_t *items, *it;
 	const char *out;
 	size_t i;
@@ -434,20 +442,20 @@ int nft_list_elements_in(struct nft_handle *h, const char *family, const char *n
 	/* "list set" serves sets and maps alike in JSON; try both words. */
 	if (asprintf(&cmd, "list set %s %s %s", family, NFT_TABLE, name) < 0)
 		return -ENOMEM;
-	nft_ctx_output_set_flags(h->ctx, flags | NFT_CTX_OUTPUT_JSON);
-	r = nft_run_cmd_from_buffer(h->ctx, cmd);
+	h->lib->ctx_output_set_flags(h->ctx, flags | NFT_CTX_OUTPUT_JSON);
+	r = h->lib->run_cmd_from_buffer(h->ctx, cmd);
 	if (r != 0) {
 		free(cmd);
 		cmd = NULL;
 		if (asprintf(&cmd, "list map %s %s %s", family, NFT_TABLE, name) < 0)
 			r = -ENOMEM;
 		else
-			r = nft_run_cmd_from_buffer(h->ctx, cmd);
+			r = h->lib->run_cmd_from_buffer(h->ctx, cmd);
 	}
-	nft_ctx_output_set_flags(h->ctx, flags);
-	out = nft_ctx_get_output_buffer(h->ctx);
+	h->lib->ctx_output_set_flags(h->ctx, flags);
+	out = h->lib->ctx_get_output_buffer(h->ctx);
 	if (r != 0) {
-		const char *text = nft_ctx_get_error_buffer(h->ctx);
+		const char *text = h->lib->ctx_get_error_buffer(h->ctx);
 		return pt_err(errno_of(text ? text : ""), "nft: cannot list %s: %s", name,
 			      text ? text : "");
 	}
