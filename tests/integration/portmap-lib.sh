@@ -92,10 +92,10 @@ pm_container_del() { # NAME CID MAPPINGS
 # "NAME PEER": who served, and the source address it saw.
 pm_serve() { # NS NAME PORT
 	local p=$3
-	pt_spawn nsx "$1" socat TCP4-LISTEN:"$p",fork,reuseaddr SYSTEM:"echo $2 \$SOCAT_PEERADDR"
-	pt_spawn nsx "$1" socat TCP6-LISTEN:"$p",fork,reuseaddr,ipv6only=1 SYSTEM:"echo $2 \$SOCAT_PEERADDR"
-	pt_spawn nsx "$1" socat UDP4-RECVFROM:"$p",fork SYSTEM:"echo $2 \$SOCAT_PEERADDR"
-	pt_spawn nsx "$1" socat UDP6-RECVFROM:"$p",fork,ipv6only=1 SYSTEM:"echo $2 \$SOCAT_PEERADDR"
+	pt_spawn nsx "$1" socat TCP4-LISTEN:"$p",fork,reuseaddr SYSTEM:"set -f; echo $2 \$SOCAT_PEERADDR"
+	pt_spawn nsx "$1" socat TCP6-LISTEN:"$p",fork,reuseaddr,ipv6only=1 SYSTEM:"set -f; echo $2 \$SOCAT_PEERADDR"
+	pt_spawn nsx "$1" socat UDP4-RECVFROM:"$p",fork SYSTEM:"set -f; echo $2 \$SOCAT_PEERADDR"
+	pt_spawn nsx "$1" socat UDP6-RECVFROM:"$p",fork,ipv6only=1 SYSTEM:"set -f; echo $2 \$SOCAT_PEERADDR"
 	wait_until 5 sh -c "ip netns exec $(ns "$1") ss -Hltn | grep -q ':$p '" ||
 		fail "server in $1 on port $p did not start"
 }
