@@ -13,15 +13,26 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 
-static int open_container_nl(const char *netns, struct nl_sock **ret)
+/* A netlink socket in the container's namespace and its lo. -ENOENT (with
+ * no message) when the namespace is gone. */
+static int open_container_lo(const char *netns, struct nl_sock **ret_nl, struct link_info *ret_lo)
 {
 	_cleanup_close_ int fd = -1;
+	_cleanup_nl_ struct nl_sock *nl = NULL;
 	int r;
 
 	r = netns_open(netns, &fd);
-	if (r < 0)
+	if (r == -ENOENT)
 		return r;
-	return nl_open_in_netns(fd, ret);
+	if (r >= 0)
+		r = nl_open_in_netns(fd, &nl);
+	if (r < 0)
+		return pt_err_wrap(r, "loopback: cannot open netns %s", netns);
+	r = link_get_by_name(nl, "lo", ret_lo);
+	if (r < 0)
+		return pt_err_wrap(r, "loopback: lo not found");
+	*ret_nl = TAKE_PTR(nl);
+	return 0;
 }
 
 static bool is_loopback_addr(const struct ip_prefix *p)
@@ -89,13 +100,12 @@ static int loopback_add(struct cni_call *c)
 	struct link_info lo;
 	int r;
 
-	r = open_container_nl(c->env->netns, &nl);
-	if (r < 0)
+	r = open_container_lo(c->env->netns, &nl, &lo);
+	if (r == -ENOENT)
 		return pt_err_wrap(r, "loopback: cannot open netns %s", c->env->netns);
-	r = link_get_by_name(nl, "lo", &lo);
-	if (r >= 0)
-		r = link_set_up(nl, lo.ifindex);
 	if (r < 0)
+		return r;
+	if ((r = link_set_up(nl, lo.ifindex)) < 0)
 		return pt_err_wrap(r, "loopback: cannot set lo up");
 	return add_result(c, nl, lo.ifindex);
 }
@@ -108,14 +118,12 @@ static int loopback_del(struct cni_call *c)
 
 	if (!c->env->netns || !*c->env->netns)
 		return 0;
-	r = open_container_nl(c->env->netns, &nl);
+	r = open_container_lo(c->env->netns, &nl, &lo);
 	if (r == -ENOENT)
 		return 0;	/* the namespace is gone, and lo with it */
 	if (r < 0)
-		return pt_err_wrap(r, "loopback: cannot open netns %s", c->env->netns);
-	r = link_get_by_name(nl, "lo", &lo);
-	if (r >= 0)
-		r = link_set_down(nl, lo.ifindex);
+		return r;
+	r = link_set_down(nl, lo.ifindex);
 	return r < 0 ? pt_err_wrap(r, "loopback: cannot set lo down") : 0;
 }
 
@@ -125,12 +133,11 @@ static int loopback_check(struct cni_call *c)
 	struct link_info lo;
 	int r;
 
-	r = open_container_nl(c->env->netns, &nl);
-	if (r < 0)
+	r = open_container_lo(c->env->netns, &nl, &lo);
+	if (r == -ENOENT)
 		return pt_err_wrap(r, "loopback: cannot open netns %s", c->env->netns);
-	r = link_get_by_name(nl, "lo", &lo);
 	if (r < 0)
-		return pt_err_wrap(r, "loopback: lo not found");
+		return r;
 	if (!(lo.flags & IFF_UP))
 		return pt_err(-ENETDOWN, "loopback interface is down");
 	return 0;

@@ -201,26 +201,18 @@ int nft_apply_in(struct nft_handle *h, int family, const char *base, const char 
 
 /* ---- does the table exist: NFT_MSG_GETTABLE over NETLINK_NETFILTER ---- */
 
-static int table_exists_on(struct mnl_socket *nl, int family, const char *table)
+/* Sends a GET that names one object and reads the answer: 1 when the
+ * kernel has it, 0 when it answers ENOENT, -errno otherwise. */
+static int ask_exists(struct mnl_socket *nl, struct nlmsghdr *nlh, char *buf, size_t size)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nfgenmsg *nfg;
-	unsigned seq = (unsigned)time(NULL);
+	unsigned seq = nlh->nlmsg_seq;
 	ssize_t n;
 	int r;
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = (uint8_t)family;
-	nfg->version = NFNETLINK_V0;
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		n = mnl_socket_recvfrom(nl, buf, size);
 		if (n < 0)
 			return -errno;
 		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL);
@@ -229,6 +221,30 @@ static int table_exists_on(struct mnl_socket *nl, int family, const char *table)
 		if (r == MNL_CB_STOP)
 			return 1;
 	}
+}
+
+/* An nf_tables GET request with its nfgenmsg, ready for attributes. */
+static struct nlmsghdr *get_request(char *buf, uint16_t msg, int family)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = (unsigned)time(NULL);
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = (uint8_t)family;
+	nfg->version = NFNETLINK_V0;
+	return nlh;
+}
+
+static int table_exists_on(struct mnl_socket *nl, int family, const char *table)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = get_request(buf, NFT_MSG_GETTABLE, family);
+
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
+	return ask_exists(nl, nlh, buf, sizeof(buf));
 }
 
 static struct mnl_socket *nfnl_open(void)
@@ -266,19 +282,9 @@ int nft_table_exists(void)
 static int elem_get_on(struct mnl_socket *nl, const char *set, const void *key, size_t len)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = get_request(buf, NFT_MSG_GETSETELEM, NFPROTO_INET);
 	struct nlattr *list, *elem, *k;
-	struct nfgenmsg *nfg;
-	unsigned seq = (unsigned)time(NULL);
-	ssize_t n;
-	int r;
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSETELEM;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = NFPROTO_INET;
-	nfg->version = NFNETLINK_V0;
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
 	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
@@ -288,18 +294,7 @@ static int elem_get_on(struct mnl_socket *nl, const char *set, const void *key, 
 	mnl_attr_nest_end(nlh, k);
 	mnl_attr_nest_end(nlh, elem);
 	mnl_attr_nest_end(nlh, list);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL);
-		if (r < 0)
-			return errno == ENOENT ? 0 : -errno;
-		if (r == MNL_CB_STOP)
-			return 1;
-	}
+	return ask_exists(nl, nlh, buf, sizeof(buf));
 }
 
 int nft_set_has_port(const char *set, uint16_t port)
