@@ -17,6 +17,7 @@
 #include "cni/error.h"
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 #define CACHE_KIND "pontoonCacheV1"
@@ -50,24 +51,6 @@ static int check_key(const char *network, const char *container_id, const char *
 	if (!ifname || !cni_valid_ifname(ifname))
 		return pt_err_code(-EINVAL, CNI_ERR_INVALID_ENV, "invalid interface name \"%s\"",
 				   ifname ? ifname : "");
-	return 0;
-}
-
-static int mkdir_p(const char *dir)
-{
-	_cleanup_free_ char *p = strdup(dir);
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*s = '/';
-		}
-	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		return -errno;
 	return 0;
 }
 
@@ -133,7 +116,7 @@ int cni_cache_write(const char *dir, const struct cni_cache_entry *e)
 	r = check_key(e->network, e->container_id, e->ifname);
 	if (r < 0)
 		return r;
-	r = mkdir_p(dir);
+	r = mkdir_p(dir, 0700);
 	if (r < 0)
 		return pt_err_code(r, CNI_ERR_IO, "cannot create %s: %s", dir, strerror(-r));
 	o = entry_to_json(e);

@@ -23,6 +23,7 @@
 #include "ipam/store.h"
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 #define LAST_IP_PREFIX "last_reserved_ip."
 #define TMP_SUFFIX ".tmp"
@@ -30,34 +31,16 @@
 
 /* ---- paths and names ---- */
 
-static int mkdir_parents(char *path)
-{
-	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-			int err = -errno;
-
-			*p = '/';
-			return err;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
 static int open_dir(const char *path)
 {
-	_cleanup_free_ char *copy = NULL;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd >= 0 ? fd : -errno;
 	/* First use of this network: create it, then open again. */
-	copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	if (mkdir_parents(copy) < 0 || (mkdir(path, 0700) < 0 && errno != EEXIST))
-		return -errno;
+	if ((r = mkdir_p(path, 0700)) < 0)
+		return r;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return fd >= 0 ? fd : -errno;
 }
