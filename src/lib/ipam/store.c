@@ -201,7 +201,7 @@ static int attach_create(struct ipam_store *s, const char *name, const char *con
 int ipam_store_attach(struct ipam_store *s, const char *id, const char *ifname,
 		      bool *ret_had_reservations)
 {
-	char name[NAME_MAX + 1], want[CONTENT_MAX], buf[CONTENT_MAX], *have;
+	char name[NAME_MAX + 1], want[CONTENT_MAX], buf[CONTENT_MAX], *have = NULL;
 	struct stat st;
 	int len, err;
 
