@@ -12,6 +12,7 @@ packages=(
 	# tests, compatibility and benchmarks
 	containernetworking-plugins jq valgrind libclang-rt-14-dev
 	socat netcat-openbsd python3
+	podman busybox-static	# tests/integration/test-podman.sh: a CNI runtime Debian packages
 )
 
 missing=()
