@@ -14,6 +14,7 @@
 #include "cni/conflist.h"
 #include "cni/runtime.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/ipaddr.h"
 #include "util/json.h"
 
@@ -38,6 +39,7 @@ struct cli_ctx {
 	char ipam_dir[PATH_MAX];	/* <root>/var/lib/cni/networks */
 	char cni_path[PATH_MAX * 2];
 	const char *cni_path_opt;	/* --cni-path */
+	char cni_self[PATH_MAX + 64];	/* our pontoon-cni, whose plugins we also contain */
 	struct cni_runtime rt;
 };
 extern struct cli_ctx cli;
@@ -101,7 +103,6 @@ void cli_print_json(json_t *j);
 
 /* ---- files and processes ---- */
 
-int mkdir_p(const char *dir, mode_t mode);
 int write_file_atomic(const char *path, const char *text, mode_t mode);
 /* Rewrites in place (keeps the inode: the file may be bind-mounted). */
 int write_file_inplace(const char *path, const char *text);
@@ -169,6 +170,8 @@ int names_write_files(json_t *state);
 /* Starts the DNS server of net when none runs; stops it when no container
  * is on net any more. The lock must be held. */
 int dns_ensure(const struct cni_conflist *l);
+/* Binds the network's DNS sockets (one per gateway, at most max). */
+int dns_bind(const struct cni_conflist *l, int *fds, size_t max, size_t *ret_n);
 int dns_stop_unused(const char *net);
 
 /* ---- namespaces, processes ---- */

@@ -202,24 +202,6 @@ void cli_print_rows(json_t *rows, const char *const *keys, const char *const *he
 
 /* ---- files ---- */
 
-int mkdir_p(const char *dir, mode_t mode)
-{
-	_cleanup_free_ char *p = strdup(dir);
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				return pt_err(-errno, "cannot create %s: %m", p);
-			*s = '/';
-		}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		return pt_err(-errno, "cannot create %s: %m", p);
-	return 0;
-}
-
 static int write_all(int fd, const char *text)
 {
 	size_t len = strlen(text), off = 0;

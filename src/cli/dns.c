@@ -343,21 +343,53 @@ static void serve(struct server *s)
 	}
 }
 
+int dns_bind(const struct cni_conflist *l, int *fds, size_t max, size_t *ret_n)
+{
+	struct ip_addr gws[MAX_LISTEN];
+	size_t ng = net_gateways(l, gws, ARRAY_SIZE(gws));
+	int r;
+
+	if (ng > max)
+		ng = max;
+	for (size_t i = 0; i < ng; i++) {
+		char buf[IP_ADDR_STRLEN];
+		int fd = bind_udp(&gws[i]);
+
+		if (fd < 0) {
+			r = pt_err(fd, "dns %s: cannot listen on %s port 53: %s", l->name,
+				   ip_addr_format(&gws[i], buf), strerror(-fd));
+			for (size_t j = 0; j < i; j++)
+				close(fds[j]);
+			return r;
+		}
+		fds[i] = fd;
+	}
+	*ret_n = ng;
+	return 0;
+}
+
+/* dns-serve [--ready-fd N | --fds N] NETWORK: --fds says the sockets are
+ * already bound (fds 3..3+N-1, by dns_bind() in the pontoon that started
+ * us), so nobody has to wait for this process to be ready. */
 int cmd_dns_serve(int argc, char **argv)
 {
 	struct server s = { 0 };
 	struct cni_conflist *l;
 	struct ip_addr gws[MAX_LISTEN];
 	size_t ng;
-	int ready_fd = -1, r;
+	int ready_fd = -1, n_fds = -1, r;
 
 	if (argc == 4 && strcmp(argv[1], "--ready-fd") == 0) {
 		ready_fd = atoi(argv[2]);
 		argv += 2;
 		argc -= 2;
+	} else if (argc == 4 && strcmp(argv[1], "--fds") == 0) {
+		n_fds = atoi(argv[2]);
+		argv += 2;
+		argc -= 2;
 	}
-	if (argc != 2)
-		return cli_error(EXIT_USAGE, "usage: pontoon dns-serve [--ready-fd N] NETWORK");
+	if (argc != 2 || n_fds > MAX_LISTEN)
+		return cli_error(EXIT_USAGE, "usage: pontoon dns-serve [--ready-fd N | --fds N] NETWORK");
 	r = net_find(argv[1], &l);
 	if (r != 0)
 		return r;
@@ -366,7 +398,9 @@ int cmd_dns_serve(int argc, char **argv)
 	cni_conflist_free(l);
 	for (size_t i = 0; i < MAX_PENDING; i++)
 		s.pending[i].fd = -1;
-	for (size_t i = 0; i < ng; i++) {
+	for (int i = 0; i < n_fds; i++)
+		s.listen[s.n_listen++] = 3 + i;
+	for (size_t i = 0; n_fds < 0 && i < ng; i++) {
 		char buf[IP_ADDR_STRLEN];
 		int fd = bind_udp(&gws[i]);
 

@@ -203,24 +203,50 @@ static bool dns_running(const char *net, pid_t *ret_pid)
 	return true;
 }
 
+/* Moves fds[0..n) to 3..3+n (for the exec'd server), whatever they were. */
+static void fds_to_3(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + (int)n);
+	for (size_t i = 0; i < n; i++)
+		dup2(fds[i], 3 + (int)i);
+}
+
+/* The sockets are bound here, before the server runs: a container that
+ * queries at once finds its query queued, so nobody waits for the server to
+ * start. The middle child reports the server's pid and exits. */
 static int spawn_dns(const struct cni_conflist *l, pid_t *ret_pid)
 {
-	char log[PATH_MAX + 300], buf[32] = "";
-	int p[2], status;
-	pid_t pid;
-	ssize_t n = 0;
+	char log[PATH_MAX + 300], nfds[8];
+	int p[2], fds[4], status, r;
+	size_t n = 0;
+	pid_t pid, server = 0;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return pt_err(-errno, "pipe: %m");
+	r = dns_bind(l, fds, ARRAY_SIZE(fds), &n);
+	if (r < 0)
+		return r;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		r = pt_err(-errno, "pipe: %m");
+		goto out;
+	}
 	snprintf(log, sizeof(log), "%s/%s.log", cli.dns_dir, l->name);
+	snprintf(nfds, sizeof(nfds), "%zu", n);
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		return pt_err(-errno, "fork: %m");
+	if (pid < 0) {
+		r = pt_err(-errno, "fork: %m");
+		close(p[0]);
+		close(p[1]);
+		goto out;
+	}
 	if (pid == 0) {
 		/* Twice, so the server is nobody's child but init's. */
-		if (fork() != 0)
+		pid_t gc = fork();
+
+		if (gc != 0) {
+			(void)!write(p[1], &gc, sizeof(gc));
 			_exit(0);
+		}
 		setsid();
 		int devnull = open("/dev/null", O_RDWR);
 		int lf = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -228,24 +254,22 @@ static int spawn_dns(const struct cni_conflist *l, pid_t *ret_pid)
 		dup2(devnull, STDIN_FILENO);
 		dup2(devnull, STDOUT_FILENO);
 		dup2(lf >= 0 ? lf : devnull, STDERR_FILENO);
-		dup2(p[1], 3);
-		execl("/proc/self/exe", "pontoon", "dns-serve", "--ready-fd", "3", l->name, (char *)NULL);
+		fds_to_3(fds, n);
+		execl("/proc/self/exe", "pontoon", "dns-serve", "--fds", nfds, l->name, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	/* Ready when it has bound its sockets and written its pid, or gone (EOF). */
-	struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-
-	if (poll(&pfd, 1, 3000) > 0)
-		n = read(p[0], buf, sizeof(buf) - 1);
+	if (read(p[0], &server, sizeof(server)) != sizeof(server) || server <= 0)
+		r = pt_err(-EIO, "the DNS server of network %s did not start (see %s)", l->name, log);
 	close(p[0]);
-	if (n <= 0)
-		return pt_err(-EIO, "the DNS server of network %s did not start (see %s)", l->name, log);
-	buf[n] = '\0';
-	*ret_pid = (pid_t)atoi(buf);
-	return 0;
+	if (r >= 0)
+		*ret_pid = server;
+out:
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+	return r;
 }
 
 int dns_ensure(const struct cni_conflist *l)

@@ -15,6 +15,8 @@
 
 #include "cli.h"
 #include "cni/delegate.h"
+#include "cni/delegate.h"
+#include "plugins.h"
 #include "util/error.h"
 
 #ifndef PONTOON_CNI_DIR
@@ -63,9 +65,51 @@ static bool build_tree_path(char *buf, size_t size)
 	return true;
 }
 
+/* The plugins linked into this program (the same objects as pontoon-cni's). */
+static const struct cni_plugin *inproc_lookup(const char *type)
+{
+	static const struct cni_plugin *const linked[] = {
+		&plugin_bridge, &plugin_host_local, &plugin_static,
+		&plugin_loopback, &plugin_portmap, &plugin_firewall,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(linked); i++)
+		if (strcmp(linked[i]->type, type) == 0)
+			return linked[i];
+	return NULL;
+}
+
+/* The pontoon-cni built with this pontoon: the build tree's beside it, or
+ * the installed one. A plugin that CNI_PATH resolves to that very file
+ * (same inode) runs in this process (cni/runtime.h). */
+static void init_cni_self(void)
+{
+	char exe[PATH_MAX], bin[PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	cli.cni_self[0] = '\0';
+	if (n > 0) {
+		exe[n] = '\0';
+		snprintf(bin, sizeof(bin), "%s/../plugins/pontoon-cni", dirname(exe));
+		if (file_exists(bin))
+			snprintf(cli.cni_self, sizeof(cli.cni_self), "%s", bin);
+	}
+	if (!cli.cni_self[0] && file_exists(PONTOON_CNI_DIR "/pontoon-cni"))
+		snprintf(cli.cni_self, sizeof(cli.cni_self), "%s", PONTOON_CNI_DIR "/pontoon-cni");
+	cli.rt.inproc_binary = cli.cni_self[0] ? cli.cni_self : NULL;
+	cli.rt.inproc_lookup = inproc_lookup;
+	/* plugin-to-plugin calls (bridge's IPAM) stay in-process too */
+	if (!getenv("PONTOON_NO_INPROC") && !getenv("PONTOON_TEST_KILL_AT")) {
+		cni_delegate_set_lookup(inproc_lookup);
+		cni_delegate_set_self(cli.rt.inproc_binary);
+	}
+}
+
 int cli_init_cni_path(void)
 {
 	const char *p = cli.cni_path_opt ? cli.cni_path_opt : getenv("PONTOON_CNI_PATH");
+
+	init_cni_self();
 
 	if (p && *p) {
 		snprintf(cli.cni_path, sizeof(cli.cni_path), "%s", p);

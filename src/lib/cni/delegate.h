@@ -15,6 +15,9 @@ struct cni_plugin;
 /* Called to find an in-process plugin by type; set by the multi-call binary. */
 typedef const struct cni_plugin *(*cni_plugin_lookup_fn)(const char *type);
 void cni_delegate_set_lookup(cni_plugin_lookup_fn fn);
+/* Another binary that counts as this one: the CLI, which contains the
+ * plugins, names the pontoon-cni it would otherwise exec. */
+void cni_delegate_set_self(const char *path);
 
 /* Runs plugin `type` for cmd with env (cmd overrides env->cmd) and stdin
  * conf (JSON text). For ADD *ret_result is the parsed result; for other

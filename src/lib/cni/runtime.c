@@ -4,10 +4,16 @@
  * every plugin sees the list's name and selected cniVersion; ADD passes each
  * plugin's result to the next as prevResult; DEL goes in reverse and, from
  * 0.4.0 on, hands every plugin the cached result of ADD; CHECK exists from
- * 0.4.0, STATUS and GC from 1.1.0. */
+ * 0.4.0, STATUS and GC from 1.1.0. A plugin of the runtime's own multi-call
+ * binary runs in this process (runtime.h), read exactly as an exec'd one. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cni/cache.h"
 #include "cni/delegate.h"
@@ -82,6 +88,125 @@ static void make_env(const struct cni_runtime *rt, const struct cni_rt_attachmen
 	};
 }
 
+/* ---- plugins run in this process (see runtime.h) ---- */
+
+static bool same_inode(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* The in-process plugin for type, or NULL when it must be exec'd: a
+ * third-party binary, or a pontoon-cni other than ours. */
+static const struct cni_plugin *inproc_plugin(const struct cni_runtime *rt, const char *type)
+{
+	char path[4096];
+	const char *no = getenv("PONTOON_NO_INPROC");
+
+	if (!rt->inproc_lookup || !rt->inproc_binary || (no && *no && strcmp(no, "0") != 0) ||
+	    getenv("PONTOON_TEST_KILL_AT"))
+		return NULL;
+	if (cni_find_plugin(type, rt->cni_path, path, sizeof(path)) < 0) {
+		pt_err_clear();	/* the exec path reports it */
+		return NULL;
+	}
+	return same_inode(path, rt->inproc_binary) ? rt->inproc_lookup(type) : NULL;
+}
+
+static int errno_for_code(long long code)
+{
+	switch (code) {
+	case CNI_ERR_UNKNOWN_CONTAINER:
+		return -ENOENT;
+	case CNI_ERR_TRY_AGAIN:
+		return -EAGAIN;
+	case CNI_ERR_UNSUPPORTED_FIELD:
+	case CNI_ERR_INVALID_ENV:
+	case CNI_ERR_DECODE:
+	case CNI_ERR_INVALID_CONFIG:
+		return -EINVAL;
+	case CNI_ERR_INCOMPATIBLE_VERSION:
+		return -EPROTONOSUPPORT;
+	default:
+		return -EIO;
+	}
+}
+
+/* The plugin's error JSON becomes our recorded error, read the way
+ * delegate.c reads an exec'd plugin's. */
+static int inproc_failure(const char *type, int rc, const char *out, size_t len)
+{
+	_cleanup_json_ json_t *j = NULL;
+	const char *msg = NULL, *details = NULL;
+	long long code = CNI_ERR_INTERNAL;
+
+	if (len == 0)
+		return pt_err_code(-EIO, CNI_ERR_INTERNAL,
+				   "plugin %s failed with no error message: exit status %d", type, rc);
+	j = json_loadb(out, len, 0, NULL);
+	if (!json_is_object(j) || json_opt_int(j, "code", NULL, 0, INT32_MAX, &code) < 0 ||
+	    json_opt_string(j, "msg", NULL, &msg) < 0 || json_opt_string(j, "details", NULL, &details) < 0)
+		return pt_err_code(-EIO, CNI_ERR_INTERNAL,
+				   "plugin %s failed but its error message cannot be parsed: \"%.512s\"",
+				   type, out);
+	if (details && *details)
+		return pt_err_code(errno_for_code(code), (int)code, "%s; %s", msg ? msg : "", details);
+	return pt_err_code(errno_for_code(code), (int)code, "%s", msg ? msg : "");
+}
+
+/* Plugins come back to the namespace they started in; one that did not
+ * would leave this process elsewhere, so check, and put it back. */
+static int inproc_netns_check(int orig_fd, const char *type)
+{
+	struct stat a, b;
+
+	if (fstat(orig_fd, &a) < 0 || stat("/proc/thread-self/ns/net", &b) < 0)
+		return -errno;
+	if (a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		return 0;
+	if (setns(orig_fd, CLONE_NEWNET) < 0)
+		abort();	/* cannot go on in a container's namespace */
+	return pt_err_code(-EIO, CNI_ERR_INTERNAL, "plugin %s left its network namespace", type);
+}
+
+static int run_inproc(const struct cni_plugin *p, const char *type, const struct cni_env *env,
+		      const char *conf, size_t conf_len, const char *version,
+		      struct cni_result **ret)
+{
+	_cleanup_free_ char *out = NULL;
+	_cleanup_json_ json_t *j = NULL;
+	_cleanup_close_ int ns = -1;
+	char where[128];
+	size_t len = 0;
+	FILE *f;
+	int rc, r;
+
+	ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return pt_err(-errno, "/proc/thread-self/ns/net: %m");
+	f = open_memstream(&out, &len);
+	if (!f)
+		return -ENOMEM;
+	rc = cni_plugin_run(p, env, conf, conf_len, f);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	r = inproc_netns_check(ns, type);
+	if (r < 0)
+		return r;
+	pt_err_clear();
+	if (rc != 0)
+		return inproc_failure(type, rc, out, len);
+	if (env->cmd != CNI_CMD_ADD)
+		return 0;
+	r = json_parse_buffer(out ? out : "", len, &j);
+	if (r < 0)
+		return pt_err_wrap(r, "result of plugin %s", type);
+	snprintf(where, sizeof(where), "result of plugin %s", type);
+	return cni_result_parse_full(j, where, version, ret);
+}
+
 /* Runs plugin i for cmd; for ADD, *ret_result is its result as JSON in the
  * list's version (what the next plugin gets as prevResult). */
 static int run_plugin(const struct cni_runtime *rt, const struct cni_conflist *l, size_t i,
@@ -91,6 +216,7 @@ static int run_plugin(const struct cni_runtime *rt, const struct cni_conflist *l
 	_cleanup_json_ json_t *conf = NULL;
 	_cleanup_free_ char *text = NULL;
 	_cleanup_result_ struct cni_result *res = NULL;
+	const struct cni_plugin *p;
 	struct cni_env env;
 	int r;
 
@@ -103,8 +229,13 @@ static int run_plugin(const struct cni_runtime *rt, const struct cni_conflist *l
 	if (!text)
 		return -ENOMEM;
 	make_env(rt, a, cmd, &env);
-	r = cni_delegate(l->plugins[i].type, cmd, &env, text, strlen(text),
-			 cmd == CNI_CMD_ADD ? &res : NULL);
+	p = inproc_plugin(rt, l->plugins[i].type);
+	if (p)
+		r = run_inproc(p, l->plugins[i].type, &env, text, strlen(text), l->cni_version,
+			       &res);
+	else
+		r = cni_delegate(l->plugins[i].type, cmd, &env, text, strlen(text),
+				 cmd == CNI_CMD_ADD ? &res : NULL);
 	if (r < 0)
 		return pt_err_wrap(r, "plugin %s (%s of network %s)", l->plugins[i].type,
 				   cni_cmd_name(cmd), l->name);

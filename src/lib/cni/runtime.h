@@ -11,12 +11,22 @@
 #include <jansson.h>
 
 #include "cni/conflist.h"
+#include "cni/delegate.h"
 #include "cni/plugin.h"
 #include "cni/result.h"
 
 struct cni_runtime {
 	const char *cni_path;	/* CNI_PATH for the plugins (colon-separated) */
 	const char *cache_dir;	/* the result cache (cache.h) */
+	/* Plugins linked into the runtime's own program: when CNI_PATH
+	 * resolves a type to inproc_binary (same inode: the very multi-call
+	 * binary these plugins were built into) and inproc_lookup knows the
+	 * type, the plugin runs in this process, with the same environment and
+	 * config bytes and the same output parsing as the exec path, which
+	 * saves a fork+exec per plugin. NULL: always exec. PONTOON_NO_INPROC=1
+	 * (or the plugin test hook PONTOON_TEST_KILL_AT) forces exec. */
+	const char *inproc_binary;
+	cni_plugin_lookup_fn inproc_lookup;
 };
 
 /* One attachment of a container to a network. */
