@@ -472,15 +472,27 @@ int nft_list_elements_in(struct nft_handle *h, const char *family, const char *n
 	return 0;
 }
 
+/* A string is always written quoted: nft reads every type pontoon's sets
+ * hold (addresses, protocols, MACs, interface names) from a quoted string,
+ * while an unquoted interface name such as "1br" or "a};x" is a syntax error
+ * or, worse, more statements in the delete's transaction (found by
+ * fuzz-nft_elem). What a quoted string cannot hold is refused. */
+static int render_string(const char *v, struct nft_script *s)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p == '"' || *p == '\\' || *p < 0x20 || *p == 0x7f)
+			return -EINVAL;
+	nft_script_appendf(s, "\"%s\"", v);
+	return 0;
+}
+
 int nft_json_expr_render(json_t *v, struct nft_script *s)
 {
 	json_t *x, *it;
 	size_t i;
 
-	if (json_is_string(v)) {
-		nft_script_appendf(s, "%s", json_string_value(v));
-		return 0;
-	}
+	if (json_is_string(v))
+		return render_string(json_string_value(v), s);
 	if (json_is_integer(v)) {
 		nft_script_appendf(s, "%lld", (long long)json_integer_value(v));
 		return 0;
@@ -496,10 +508,9 @@ int nft_json_expr_render(json_t *v, struct nft_script *s)
 	}
 	if ((x = json_object_get(v, "prefix"))) {
 		json_t *a = json_object_get(x, "addr"), *l = json_object_get(x, "len");
-		if (!json_is_string(a) || !json_is_integer(l))
+		if (!json_is_string(a) || !json_is_integer(l) || render_string(json_string_value(a), s) < 0)
 			return -EINVAL;
-		nft_script_appendf(s, "%s/%lld", json_string_value(a),
-				   (long long)json_integer_value(l));
+		nft_script_appendf(s, "/%lld", (long long)json_integer_value(l));
 		return 0;
 	}
 	if ((x = json_object_get(v, "range")) && json_array_size(x) == 2) {

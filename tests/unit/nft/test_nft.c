@@ -271,9 +271,38 @@ static void test_json_expr(void **state)
 		assert_int_equal(nft_json_expr_render(e, &s), 0);
 		nft_script_appendf(&s, "|");
 	}
-	assert_string_equal(nft_script_text(&s), "127.0.0.1 . tcp . 8080|10.0.0.0/8|1-5|");
+	assert_string_equal(nft_script_text(&s), "\"127.0.0.1\" . \"tcp\" . 8080|\"10.0.0.0\"/8|1-5|");
 	nft_script_free(&s);
 	json_decref(j);
+}
+
+/* Strings are written quoted, so an interface name that is no nft word
+ * ("1br") or that holds nft syntax ("a};x#") stays one key; what a quoted
+ * string cannot hold is refused (fuzz-nft_elem). */
+static void test_json_expr_quoting(void **state)
+{
+	const char *doc = "[\"1br\", {\"concat\":[\"a};x#\",\"br 0\"]}]";
+	const char *bad[] = { "[\"a\\\"b\"]", "[\"a\\\\b\"]", "[\"a\\nb\"]",
+			      "[{\"prefix\":{\"addr\":\"a\\\"\",\"len\":1}}]" };
+	struct nft_script s = { 0 };
+	json_t *j, *e;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(json_parse_buffer(doc, strlen(doc), &j), 0);
+	json_array_foreach(j, i, e) {
+		assert_int_equal(nft_json_expr_render(e, &s), 0);
+		nft_script_appendf(&s, "|");
+	}
+	assert_string_equal(nft_script_text(&s), "\"1br\"|\"a};x#\" . \"br 0\"|");
+	nft_script_free(&s);
+	json_decref(j);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(json_parse_buffer(bad[i], strlen(bad[i]), &j), 0);
+		assert_int_equal(nft_json_expr_render(json_array_get(j, 0), &s), -EINVAL);
+		nft_script_free(&s);
+		json_decref(j);
+	}
 }
 
 static void test_firewall(void **state)
@@ -355,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_conf_defaults),
 		cmocka_unit_test(test_owner_match),
 		cmocka_unit_test(test_json_expr),
+		cmocka_unit_test(test_json_expr_quoting),
 		cmocka_unit_test(test_firewall),
 		cmocka_unit_test(test_spoofchk),
 	};
