@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The security review of docs/security.md, as tests: state file modes,
 # every name that becomes a path, integer ranges, malicious configs, and
-# what a container can reach today. Each case names the section it backs.
+# what a container can reach (with macspoofchk and the firewall plugin's
+# ingressPolicy same-bridge), asserted with packets. Each case names the
+# section it backs.
 #
 #   pt-<pid>-host (plugins run here, br-sa 10.99.0.1/24, br-sb 10.98.0.1/24)
 #     |-- veth -- pt-<pid>-s1  10.99.0.x   (network "ptnet", bridge br-sa)
@@ -216,61 +218,80 @@ run_case security-cni-args bad_cni_args
 
 # ---- what a container can reach ("Reach")
 
-# The usual setup: each network's bridge is its containers' default gateway.
+# The usual setup: each network's bridge is its containers' default gateway,
+# with macspoofchk (MAC and, pontoon's default, source address pinned) and
+# the firewall plugin chained after bridge with ingressPolicy same-bridge.
 CONF=$(bridge_conf '.bridge = "br-sa" | .isDefaultGateway = true | .macspoofchk = true')
-cni_add s1 c1 eth0 "$CONF" 2>/dev/null
-IP1=$(res_ip "$PT_RESULT" 4)
-cni_add s2 c2 eth0 "$CONF" 2>/dev/null
-IP2=$(res_ip "$PT_RESULT" 4)
 OTHER=$(PT_SUBNET4=10.98.0.0/24 bridge_conf '.name = "other" | .bridge = "br-sb" | .isDefaultGateway = true')
-cni_add s3 c3 eth0 "$OTHER" 2>/dev/null
-IP3=$(res_ip "$PT_RESULT" 4)
+fw() { jq -c -n --arg n "$1" '{cniVersion: "1.0.0", name: $n, type: "firewall", ingressPolicy: "same-bridge"}'; }
+member() { # NS CID CONF NETNAME
+	cni_add "$1" "$2" eth0 "$3" 2>/dev/null
+	cni_add "$1" "$2" eth0 "$(conf_prev "$(fw "$4")" "$PT_RESULT")" 2>/dev/null
+}
+member s1 c1 "$CONF" ptnet
+IP1=$(res_ip "$(pt_result c1 eth0)" 4)
+member s2 c2 "$CONF" ptnet
+IP2=$(res_ip "$(pt_result c2 eth0)" 4)
+member s3 c3 "$OTHER" other
+IP3=$(res_ip "$(pt_result c3 eth0)" 4)
 
 same_bridge() { ping_ok s1 "$IP2"; ping_ok s2 "$IP1"; }
 run_case security-reach-same-network same_bridge
 
-# Issue 3 brings isolation between networks; until then the host routes
-# between them. The case measures it and says so (a skip never passes).
+# ingressPolicy same-bridge: the host no longer forwards between the two
+# networks, either way. The control (the iso_br elements flushed) shows the
+# drop is the firewall's and not a missing route.
 other_network() {
-	if nsx s1 ping -c1 -W1 -q "$IP3" >/dev/null 2>&1; then
-		skip "isolation between networks is not enforced yet (issue 3): $IP1 on ptnet reaches $IP3 on other through the host"
-	fi
+	ping_fails s1 "$IP3"
+	ping_fails s3 "$IP1"
+	pt_reference && return 0	# the control below uses pontoon's nft sets
+	nsx host nft flush set inet pontoon iso_br
+	ping_ok s1 "$IP3"
+	nsx host nft add element inet pontoon iso_br '{ "br-sa" comment "ptnet", "br-sb" comment "other" }'
+	ping_fails s1 "$IP3"
 }
 run_case security-reach-other-network other_network
 
-# The host's own address on the bridge answers (it is the gateway); nothing
-# filters what a container sends to the host yet.
+# The firewall plugin filters forwarded traffic only (pontoon's forward
+# chain); nothing filters what a container sends to the host itself. So the
+# host's address on another network answers: asserted as today's behaviour
+# (docs/security.md "What a container can reach").
 host_addresses() {
 	ping_ok s1 10.99.0.1
-	if nsx s1 ping -c1 -W1 -q 10.98.0.1 >/dev/null 2>&1; then
-		skip "host addresses of other networks are reachable (10.98.0.1 from ptnet): no input filtering until issue 3"
-	fi
+	ping_ok s1 10.98.0.1
+	ping_ok s3 10.99.0.1
 }
 run_case security-reach-host host_addresses
 
-# A container that takes another's address. macspoofchk (set here) pins
-# only the source MAC, as in the reference; nothing filters source IPs yet
-# (issue 3). Measured with a counter in the host: does a packet from s1's
-# own MAC carrying s2's address arrive?
+# A container that takes another's address: macspoofchk with pontoon's
+# source-address check (ipspoofchk, on by default) drops it in the bridge
+# before the host sees it. Counted in the host's input: the forged packets
+# never arrive, the container's own ones do (the control).
 ip_spoofing() {
 	local mac1 n
+	pontoon_only "the source-address check is pontoon's addition to macspoofchk"
 	mac1=$(ipn s1 -j link show eth0 | jq -r '.[0].address')
 	nsx host nft -f - <<NFT || fail "cannot add the counting table"
 table inet ptsec {
-	chain in { type filter hook input priority 0; ether saddr $mac1 ip saddr $IP2 counter; }
+	chain in { type filter hook input priority 0; ether saddr $mac1 ip saddr $IP2 counter; ether saddr $mac1 ip saddr $IP1 counter; }
 }
 NFT
 	nsx s1 ip addr add "$IP2/32" dev eth0 || fail "cannot add the address in the container"
-	nsx s1 ping -c2 -i0.2 -W1 -q -I "$IP2" 10.99.0.1 >/dev/null 2>&1
+	nsx s1 ping -c2 -i0.2 -W1 -q -I "$IP2" 10.99.0.1 >/dev/null 2>&1 &&
+		fail "a ping with s2's address $IP2 from s1 was answered"
 	nsx s1 ip addr del "$IP2/32" dev eth0
-	n=$(nsx host nft -j list table inet ptsec | jq '[.nftables[].rule? // empty | .expr[] | .counter? // empty | .packets] | add // 0')
+	ping_ok s1 10.99.0.1
+	n=$(nsx host nft -j list table inet ptsec | jq -c '[.nftables[].rule? // empty | [.expr[] | .counter? // empty | .packets][0]]')
 	nsx host nft delete table inet ptsec
-	[ "$n" -gt 0 ] &&
-		skip "IP spoofing is not filtered yet (issue 3; macspoofchk pins only the MAC): the host received $n packets from s1's MAC with s2's address $IP2"
-	return 0
+	assert_eq 0 "$(jq '.[0]' <<<"$n")" "packets from s1's MAC with s2's address $IP2 that reached the host"
+	[ "$(jq '.[1]' <<<"$n")" -gt 0 ] || fail "the control: no packet from s1's own address counted ($n)"
 }
 run_case security-reach-spoofing ip_spoofing
 
+for m in "s1 c1 ptnet" "s2 c2 ptnet" "s3 c3 other"; do
+	set -- $m
+	cni_del "$1" "$2" eth0 "$(conf_prev "$(fw "$3")" "$(pt_result "$2" eth0)")" 2>/dev/null
+done
 cni_del s1 c1 eth0 "$CONF" 2>/dev/null
 cni_del s2 c2 eth0 "$CONF" 2>/dev/null
 cni_del s3 c3 eth0 "$OTHER" 2>/dev/null
