@@ -340,31 +340,36 @@ static int errno_for_code(long long code)
 	}
 }
 
-/* The delegate failed: its error JSON becomes our recorded error. */
-static int record_failure(const char *type, const struct run_output *out)
+/* A failed plugin's error JSON becomes our recorded error. */
+int cni_record_plugin_failure(const char *type, int status, const char *out, size_t len)
 {
 	_cleanup_json_ json_t *j = NULL;
 	const char *msg = NULL, *details = NULL;
 	long long code = CNI_ERR_INTERNAL;
 
-	if (out->len == 0) {
-		if (WIFSIGNALED(out->status))
+	if (len == 0) {
+		if (WIFSIGNALED(status))
 			return pt_err_code(-EIO, CNI_ERR_INTERNAL,
 					   "plugin %s failed with no error message: killed by signal %d",
-					   type, WTERMSIG(out->status));
+					   type, WTERMSIG(status));
 		return pt_err_code(-EIO, CNI_ERR_INTERNAL,
 				   "plugin %s failed with no error message: exit status %d", type,
-				   WEXITSTATUS(out->status));
+				   WEXITSTATUS(status));
 	}
-	j = json_loadb(out->buf, out->len, 0, NULL);
+	j = json_loadb(out, len, 0, NULL);
 	if (!json_is_object(j) || json_opt_int(j, "code", NULL, 0, INT32_MAX, &code) < 0 ||
 	    json_opt_string(j, "msg", NULL, &msg) < 0 || json_opt_string(j, "details", NULL, &details) < 0)
 		return pt_err_code(-EIO, CNI_ERR_INTERNAL,
 				   "plugin %s failed but its error message cannot be parsed: \"%.512s\"",
-				   type, out->buf);
+				   type, out);
 	if (details && *details)
 		return pt_err_code(errno_for_code(code), (int)code, "%s; %s", msg ? msg : "", details);
 	return pt_err_code(errno_for_code(code), (int)code, "%s", msg ? msg : "");
+}
+
+static int record_failure(const char *type, const struct run_output *out)
+{
+	return cni_record_plugin_failure(type, out->status, out->buf, out->len);
 }
 
 /* The config's cniVersion, which a result without one is taken to be in. */

@@ -27,5 +27,10 @@ void cni_delegate_set_self(const char *path);
 int cni_delegate(const char *type, enum cni_cmd cmd, const struct cni_env *env,
 		 const char *conf, size_t conf_len, struct cni_result **ret_result);
 
+/* Records a failed plugin's error JSON (out, len bytes of its stdout) as
+ * ours — its code and message — and returns the matching -errno. status is
+ * its wait status (for the message when it printed nothing). */
+int cni_record_plugin_failure(const char *type, int status, const char *out, size_t len);
+
 /* Finds `type` in the colon-separated path; writes the full path into buf. */
 int cni_find_plugin(const char *type, const char *path, char *buf, size_t size);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cni/cache.h"
@@ -115,47 +116,6 @@ static const struct cni_plugin *inproc_plugin(const struct cni_runtime *rt, cons
 	return same_inode(path, rt->inproc_binary) ? rt->inproc_lookup(type) : NULL;
 }
 
-static int errno_for_code(long long code)
-{
-	switch (code) {
-	case CNI_ERR_UNKNOWN_CONTAINER:
-		return -ENOENT;
-	case CNI_ERR_TRY_AGAIN:
-		return -EAGAIN;
-	case CNI_ERR_UNSUPPORTED_FIELD:
-	case CNI_ERR_INVALID_ENV:
-	case CNI_ERR_DECODE:
-	case CNI_ERR_INVALID_CONFIG:
-		return -EINVAL;
-	case CNI_ERR_INCOMPATIBLE_VERSION:
-		return -EPROTONOSUPPORT;
-	default:
-		return -EIO;
-	}
-}
-
-/* The plugin's error JSON becomes our recorded error, read the way
- * delegate.c reads an exec'd plugin's. */
-static int inproc_failure(const char *type, int rc, const char *out, size_t len)
-{
-	_cleanup_json_ json_t *j = NULL;
-	const char *msg = NULL, *details = NULL;
-	long long code = CNI_ERR_INTERNAL;
-
-	if (len == 0)
-		return pt_err_code(-EIO, CNI_ERR_INTERNAL,
-				   "plugin %s failed with no error message: exit status %d", type, rc);
-	j = json_loadb(out, len, 0, NULL);
-	if (!json_is_object(j) || json_opt_int(j, "code", NULL, 0, INT32_MAX, &code) < 0 ||
-	    json_opt_string(j, "msg", NULL, &msg) < 0 || json_opt_string(j, "details", NULL, &details) < 0)
-		return pt_err_code(-EIO, CNI_ERR_INTERNAL,
-				   "plugin %s failed but its error message cannot be parsed: \"%.512s\"",
-				   type, out);
-	if (details && *details)
-		return pt_err_code(errno_for_code(code), (int)code, "%s; %s", msg ? msg : "", details);
-	return pt_err_code(errno_for_code(code), (int)code, "%s", msg ? msg : "");
-}
-
 /* Plugins come back to the namespace they started in; one that did not
  * would leave this process elsewhere, so check, and put it back. */
 static int inproc_netns_check(int orig_fd, const char *type)
@@ -197,7 +157,7 @@ static int run_inproc(const struct cni_plugin *p, const char *type, const struct
 		return r;
 	pt_err_clear();
 	if (rc != 0)
-		return inproc_failure(type, rc, out, len);
+		return cni_record_plugin_failure(type, W_EXITCODE(rc, 0), out, len);
 	if (env->cmd != CNI_CMD_ADD)
 		return 0;
 	r = json_parse_buffer(out ? out : "", len, &j);
