@@ -13,8 +13,8 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 
-/* A netlink socket in the container's namespace and its lo. -ENOENT (with
- * no message) when the namespace is gone. */
+/* A netlink socket in the container's namespace and its lo. -ENOENT when
+ * the namespace is gone (DEL takes that as done). */
 static int open_container_lo(const char *netns, struct nl_sock **ret_nl, struct link_info *ret_lo)
 {
 	_cleanup_close_ int fd = -1;
@@ -22,8 +22,6 @@ static int open_container_lo(const char *netns, struct nl_sock **ret_nl, struct 
 	int r;
 
 	r = netns_open(netns, &fd);
-	if (r == -ENOENT)
-		return r;
 	if (r >= 0)
 		r = nl_open_in_netns(fd, &nl);
 	if (r < 0)
@@ -101,8 +99,6 @@ static int loopback_add(struct cni_call *c)
 	int r;
 
 	r = open_container_lo(c->env->netns, &nl, &lo);
-	if (r == -ENOENT)
-		return pt_err_wrap(r, "loopback: cannot open netns %s", c->env->netns);
 	if (r < 0)
 		return r;
 	if ((r = link_set_up(nl, lo.ifindex)) < 0)
@@ -134,8 +130,6 @@ static int loopback_check(struct cni_call *c)
 	int r;
 
 	r = open_container_lo(c->env->netns, &nl, &lo);
-	if (r == -ENOENT)
-		return pt_err_wrap(r, "loopback: cannot open netns %s", c->env->netns);
 	if (r < 0)
 		return r;
 	if (!(lo.flags & IFF_UP))

@@ -137,6 +137,15 @@ static int enable_localnet(const struct portmap_call *p)
 	return r < 0 ? pt_err_wrap(r, "portmap: cannot set %s", key) : 0;
 }
 
+/* portmap publishes the addresses an earlier plugin of the chain gave. */
+static int require_prev_result(const struct cni_call *c)
+{
+	if (c->conf->prev_result)
+		return 0;
+	return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
+			   "portmap: must be called as a chained plugin (no prevResult)");
+}
+
 static int portmap_add(struct cni_call *c)
 {
 	_cleanup_(portmap_call_done) struct portmap_call p = { 0 };
@@ -144,9 +153,8 @@ static int portmap_add(struct cni_call *c)
 
 	if (r < 0)
 		return r;
-	if (!c->conf->prev_result)
-		return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
-				   "portmap: must be called as a chained plugin (no prevResult)");
+	if ((r = require_prev_result(c)) < 0)
+		return r;
 	if (p.conf.n_maps && !p.n_ips)
 		return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
 				   "prevResult.ips: no container address to publish ports to");
@@ -177,9 +185,8 @@ static int portmap_check(struct cni_call *c)
 
 	if (r < 0)
 		return r;
-	if (!c->conf->prev_result)
-		return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
-				   "portmap: must be called as a chained plugin (no prevResult)");
+	if ((r = require_prev_result(c)) < 0)
+		return r;
 	return nft_portmap_check(&p.req);
 }
 
