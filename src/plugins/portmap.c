@@ -5,6 +5,15 @@
  * elements of pontoon's nftables maps (src/lib/nft/portmap.h): one
  * transaction per ADD or DEL whatever the number of containers.
  *
+ * conditionsV4/V6 (the reference's extra matches on the jump to the
+ * container's DNAT rules) are taken in iptables words ([!] -s/--source,
+ * [!] -d/--destination CIDR) or nft words (ip/ip6 saddr/daddr [!=] CIDR) and
+ * become, per mapping, elements of sets of source/destination ranges that
+ * the mapping leaves alone (no DNAT), carrying the container's comment like
+ * every other element, so DEL, CHECK and GC treat them alike. Anything else
+ * (-i, -m modules, other options) is refused with CNI code 2, never ignored
+ * (docs/nat.md).
+ *
  * ADD:  elements → stale UDP conntrack entries of the host ports forgotten →
  *       route_localnet on the interface that routes to the container (so that
  *       127.0.0.1 may be DNATed towards it) → prevResult passed on.
@@ -76,6 +85,8 @@ static int portmap_prepare(struct cni_call *c, struct portmap_call *p)
 		.n_ips = p->n_ips,
 		.snat = p->conf.snat,
 		.masq_all = p->conf.masq_all,
+		.cond4 = &p->conf.cond4,
+		.cond6 = &p->conf.cond6,
 	};
 	return 0;
 }
@@ -146,6 +157,22 @@ static int require_prev_result(const struct cni_call *c)
 			   "portmap: must be called as a chained plugin (no prevResult)");
 }
 
+/* ADD failed: leave nothing behind, and report why ADD failed rather than
+ * what the cleanup met on its way. */
+static void undo_add(const struct portmap_call *p, int err)
+{
+	char msg[1024];
+	int code = pt_err_cni_code();
+
+	snprintf(msg, sizeof(msg), "%s", pt_err_msg());
+	nft_portmap_del(&p->req);
+	pt_err_clear();
+	if (code)
+		pt_err_code(err, code, "%s", msg);
+	else if (msg[0])
+		pt_err(err, "%s", msg);
+}
+
 static int portmap_add(struct cni_call *c)
 {
 	_cleanup_(portmap_call_done) struct portmap_call p = { 0 };
@@ -162,7 +189,7 @@ static int portmap_add(struct cni_call *c)
 	if (r >= 0)
 		r = enable_localnet(&p);
 	if (r < 0) {
-		nft_portmap_del(&p.req);	/* ADD failed: leave nothing behind */
+		undo_add(&p, r);
 		return r;
 	}
 	return cni_result_copy(c->conf->prev_result, &c->result);

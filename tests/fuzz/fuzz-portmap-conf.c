@@ -39,7 +39,7 @@ static void render(const struct portmap_conf *c)
 	struct nft_portmap_req req = {
 		.network = "ptnet", .container_id = "ctr", .ifname = "eth0",
 		.maps = c->maps, .n_maps = c->n_maps, .ips = ips, .n_ips = 2,
-		.snat = c->snat, .masq_all = c->masq_all,
+		.snat = c->snat, .masq_all = c->masq_all, .cond4 = &c->cond4, .cond6 = &c->cond6,
 	};
 	struct nft_script s;
 	const char *t;

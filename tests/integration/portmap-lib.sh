@@ -38,19 +38,25 @@ pm_plugin_dir() {
 	export CNI_PATH
 }
 
+# pm_uplink NS UPLINK HOST4 HOST6 OUT4 OUT6: joins the outside namespace NS
+# to the host by a veth (UPLINK on the host, eth0 in NS), routed both ways.
+pm_uplink() {
+	ipn host link add "$2" type veth peer name eth0 netns "$(ns "$1")"
+	ipn host addr add "$3/24" dev "$2"
+	ipn host addr add "$4/64" dev "$2" nodad
+	ipn host link set "$2" up
+	ipn "$1" addr add "$5/24" dev eth0
+	ipn "$1" addr add "$6/64" dev eth0 nodad
+	ipn "$1" link set eth0 up
+	ipn "$1" route add default via "$3"
+	ipn "$1" -6 route add default via "$4"
+}
+
 pm_topology() {
 	pt_host_new
 	ns_new out
 	nsx host sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-	ipn host link add up0 type veth peer name eth0 netns "$(ns out)"
-	ipn host addr add $PT_UP4/24 dev up0
-	ipn host addr add $PT_UP6/64 dev up0 nodad
-	ipn host link set up0 up
-	ipn out addr add $PT_OUT4/24 dev eth0
-	ipn out addr add $PT_OUT6/64 dev eth0 nodad
-	ipn out link set eth0 up
-	ipn out route add default via $PT_UP4
-	ipn out -6 route add default via $PT_UP6
+	pm_uplink out up0 "$PT_UP4" "$PT_UP6" "$PT_OUT4" "$PT_OUT6"
 }
 
 # The conf of the bridge network (dual stack), for cni_add of the bridge.

@@ -324,6 +324,10 @@ int nft_set_has_port(const char *set, uint16_t port)
  *  un-NAT to ::1 arrives on the bridge and fails the kernel's strict route
  *  lookup for loopback addresses, so the connection would hang; returning
  *  early lets it be refused at once.
+ *  A mapping's conditionsV4/V6 are checked in the rule of its own map (the
+ *  pm*nosrc/nodst sets, keyed like the map): a packet that a mapping in pm4
+ *  leaves alone falls through to pm4any, as in the reference it falls
+ *  through to the next container's chain.
  *  - nat postrouting, 110: after iptables' srcnat, so an explicit SNAT or
  *    RETURN there wins; pontoon masquerades only what is left.
  *  - forward (filter), -10: the firewall plugin's isolation drops, before
@@ -349,6 +353,15 @@ static const char base_ruleset[] =
 	"\t# portmap: source network . destination network that hairpin\n"
 	"\tset hairpin4 { type ipv4_addr . ipv4_addr; flags interval; }\n"
 	"\tset hairpin6 { type ipv6_addr . ipv6_addr; flags interval; }\n"
+	"\t# portmap conditionsV4/V6: what a mapping leaves alone, as source range\n"
+	"\t# . host address . protocol . port (mappings in pm4/pm6) and source or\n"
+	"\t# destination range . protocol . port (mappings in pm4any/pm6any)\n"
+	"\tset pm4nosrc { type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags interval; }\n"
+	"\tset pm4anynosrc { type ipv4_addr . inet_proto . inet_service; flags interval; }\n"
+	"\tset pm4anynodst { type ipv4_addr . inet_proto . inet_service; flags interval; }\n"
+	"\tset pm6nosrc { type ipv6_addr . ipv6_addr . inet_proto . inet_service; flags interval; }\n"
+	"\tset pm6anynosrc { type ipv6_addr . inet_proto . inet_service; flags interval; }\n"
+	"\tset pm6anynodst { type ipv6_addr . inet_proto . inet_service; flags interval; }\n"
 	"\t# portmap: UDP host ports that new connections were seen to (conntrack\n"
 	"\t# entries may exist); only these cost a conntrack walk on ADD and DEL\n"
 	"\tset udpseen { type inet_service; size 65536; flags dynamic; }\n"
@@ -369,10 +382,16 @@ static const char base_ruleset[] =
 	"\tchain published {\n"
 	"\t\tmeta l4proto udp add @udpseen { udp dport }\n"
 	"\t\tip6 daddr ::1 return\n"
-	"\t\tdnat ip to ip daddr . meta l4proto . th dport map @pm4\n"
-	"\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pm4any\n"
-	"\t\tdnat ip6 to ip6 daddr . meta l4proto . th dport map @pm6\n"
-	"\t\tmeta nfproto ipv6 dnat ip6 to meta l4proto . th dport map @pm6any\n"
+	"\t\tip saddr . ip daddr . meta l4proto . th dport != @pm4nosrc "
+	"dnat ip to ip daddr . meta l4proto . th dport map @pm4\n"
+	"\t\tip saddr . meta l4proto . th dport != @pm4anynosrc "
+	"ip daddr . meta l4proto . th dport != @pm4anynodst "
+	"dnat ip to meta l4proto . th dport map @pm4any\n"
+	"\t\tip6 saddr . ip6 daddr . meta l4proto . th dport != @pm6nosrc "
+	"dnat ip6 to ip6 daddr . meta l4proto . th dport map @pm6\n"
+	"\t\tip6 saddr . meta l4proto . th dport != @pm6anynosrc "
+	"ip6 daddr . meta l4proto . th dport != @pm6anynodst "
+	"dnat ip6 to meta l4proto . th dport map @pm6any\n"
 	"\t}\n"
 	"\tchain prerouting {\n"
 	"\t\ttype nat hook prerouting priority -90; policy accept;\n"

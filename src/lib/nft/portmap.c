@@ -12,14 +12,20 @@
 #include "util/error.h"
 
 /* The maps, in the order their elements are rendered. */
-enum pm_set { PM4, PM4ANY, PM6, PM6ANY, PMSNAT4, PMSNAT6, HAIRPIN4, HAIRPIN6, PM_NSETS };
+enum pm_set {
+	PM4, PM4ANY, PM6, PM6ANY, PMSNAT4, PMSNAT6,
+	PM4NOSRC, PM4ANYNOSRC, PM4ANYNODST, PM6NOSRC, PM6ANYNOSRC, PM6ANYNODST,
+	HAIRPIN4, HAIRPIN6, PM_NSETS
+};
 static const char *const set_names[PM_NSETS] = {
-	"pm4", "pm4any", "pm6", "pm6any", "pmsnat4", "pmsnat6", "hairpin4", "hairpin6",
+	"pm4", "pm4any", "pm6", "pm6any", "pmsnat4", "pmsnat6",
+	"pm4nosrc", "pm4anynosrc", "pm4anynodst", "pm6nosrc", "pm6anynosrc", "pm6anynodst",
+	"hairpin4", "hairpin6",
 };
 
 struct pm_elem {
 	enum pm_set set;
-	char key[128];
+	char key[2 * IP_ADDR_STRLEN + IP_ADDR_STRLEN + 32];	/* range . address . proto . port */
 	char value[IP_ADDR_STRLEN + 16];	/* "" for a set */
 };
 
@@ -40,15 +46,86 @@ const char *nft_proto_name(uint8_t proto)
 	}
 }
 
-static void add_elem(struct pm_elems *e, enum pm_set set, const char *key, const char *value)
+static void push_elem(struct pm_elems *e, enum pm_set set, const char *key, const char *value)
 {
-	for (size_t i = 0; i < e->n; i++)
-		if (e->v[i].set == set && strcmp(e->v[i].key, key) == 0)
-			return;	/* two mappings to one container port: one SNAT entry */
 	e->v[e->n].set = set;
 	snprintf(e->v[e->n].key, sizeof(e->v[e->n].key), "%s", key);
 	snprintf(e->v[e->n].value, sizeof(e->v[e->n].value), "%s", value);
 	e->n++;
+}
+
+/* False when the key is there already. */
+static bool add_elem(struct pm_elems *e, enum pm_set set, const char *key, const char *value)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (e->v[i].set == set && strcmp(e->v[i].key, key) == 0)
+			return false;	/* two mappings to one container port: one SNAT entry */
+	push_elem(e, set, key, value);
+	return true;
+}
+
+bool nft_portmap_cond_any(const struct nft_portmap_cond *c)
+{
+	return c && (c->n_src || c->n_dst);
+}
+
+static const struct nft_portmap_cond *cond_of(const struct nft_portmap_req *r, int family)
+{
+	const struct nft_portmap_cond *c = family == AF_INET ? r->cond4 : r->cond6;
+
+	return nft_portmap_cond_any(c) ? c : NULL;
+}
+
+static char *range_format(const struct nft_addr_range *r, char *buf)
+{
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+
+	snprintf(buf, 2 * IP_ADDR_STRLEN, "%s-%s", ip_addr_format(&r->first, a),
+		 ip_addr_format(&r->last, b));
+	return buf;
+}
+
+static bool range_contains(const struct nft_addr_range *r, const struct ip_addr *a)
+{
+	return ip_addr_cmp(&r->first, a) <= 0 && ip_addr_cmp(a, &r->last) <= 0;
+}
+
+/* The packets mapping m (published on host address hip, or on every address
+ * when hip is NULL) leaves alone: "RANGE . [hip .] proto . port". With a host
+ * address the destination is known now: a destination the conditions
+ * exclude turns the mapping off for every source. */
+static void cond_elems(const struct nft_portmapping *m, const struct nft_portmap_cond *c,
+		       const char *hip, const struct ip_addr *host, bool v4, struct pm_elems *e)
+{
+	char range[2 * IP_ADDR_STRLEN], key[sizeof(e->v->key)];
+	const char *proto = nft_proto_name(m->proto);
+	struct nft_addr_range all = { 0 };
+	const struct nft_addr_range *src = c->src;
+	size_t n_src = c->n_src;
+
+	for (size_t i = 0; hip && i < c->n_dst && src != &all; i++) {
+		if (!range_contains(&c->dst[i], host))
+			continue;
+		all.first.family = all.last.family = host->family;
+		memset(all.last.bytes, 0xff, ip_addr_size(host->family));
+		src = &all;
+		n_src = 1;
+	}
+	for (size_t i = 0; i < n_src; i++) {
+		if (hip)
+			snprintf(key, sizeof(key), "%s . %s . %s . %u", range_format(&src[i], range),
+				 hip, proto, m->host_port);
+		else
+			snprintf(key, sizeof(key), "%s . %s . %u", range_format(&src[i], range), proto,
+				 m->host_port);
+		push_elem(e, hip ? (v4 ? PM4NOSRC : PM6NOSRC) : (v4 ? PM4ANYNOSRC : PM6ANYNOSRC),
+			  key, "");
+	}
+	for (size_t i = 0; !hip && i < c->n_dst; i++) {
+		snprintf(key, sizeof(key), "%s . %s . %u", range_format(&c->dst[i], range), proto,
+			 m->host_port);
+		push_elem(e, v4 ? PM4ANYNODST : PM6ANYNODST, key, "");
+	}
 }
 
 /* The first address of family in the container's addresses, or NULL. */
@@ -73,8 +150,10 @@ static void mapping_elems(const struct nft_portmap_req *r, const struct nft_port
 			  const struct ip_prefix *c, struct pm_elems *e)
 {
 	bool v4 = c->addr.family == AF_INET;
+	const struct nft_portmap_cond *cond = cond_of(r, c->addr.family);
 	char cip[IP_ADDR_STRLEN], hip[IP_ADDR_STRLEN], key[128], value[96];
 	const char *proto = nft_proto_name(m->proto);
+	bool added;
 
 	if (m->host_ip.family && m->host_ip.family != c->addr.family)
 		return;		/* a host address of the other family */
@@ -82,17 +161,29 @@ static void mapping_elems(const struct nft_portmap_req *r, const struct nft_port
 	snprintf(value, sizeof(value), "%s . %u", cip, m->container_port);
 	if (!m->host_ip.family || addr_is_any(&m->host_ip)) {
 		snprintf(key, sizeof(key), "%s . %u", proto, m->host_port);
-		add_elem(e, v4 ? PM4ANY : PM6ANY, key, value);
+		added = add_elem(e, v4 ? PM4ANY : PM6ANY, key, value);
+		if (added && cond)
+			cond_elems(m, cond, NULL, NULL, v4, e);
 	} else {
 		snprintf(key, sizeof(key), "%s . %s . %u", ip_addr_format(&m->host_ip, hip), proto,
 			 m->host_port);
-		add_elem(e, v4 ? PM4 : PM6, key, value);
+		added = add_elem(e, v4 ? PM4 : PM6, key, value);
+		if (added && cond)
+			cond_elems(m, cond, hip, &m->host_ip, v4, e);
 	}
 	if (r->snat || r->masq_all) {
 		snprintf(key, sizeof(key), "%s . %s . %u", cip, proto, m->container_port);
 		add_elem(e, v4 ? PMSNAT4 : PMSNAT6, key,
 			 r->masq_all ? "goto snat_all" : "jump snat_local");
 	}
+}
+
+/* At most: a DNAT and a SNAT element per family, and the conditions'. */
+static size_t per_mapping(const struct nft_portmap_req *r)
+{
+	const struct nft_portmap_cond *c4 = cond_of(r, AF_INET), *c6 = cond_of(r, AF_INET6);
+
+	return 4 + (c4 ? c4->n_src + c4->n_dst + 1 : 0) + (c6 ? c6->n_src + c6->n_dst + 1 : 0);
 }
 
 static int collect(const struct nft_portmap_req *r, struct pm_elems *e)
@@ -106,7 +197,7 @@ static int collect(const struct nft_portmap_req *r, struct pm_elems *e)
 			      "in an nft comment (quotes, control characters, over %d bytes): %s",
 			      NFT_COMMENT_MAX, e->comment);
 	e->network = r->network;
-	e->v = calloc(r->n_maps * 4 + 2, sizeof(*e->v));
+	e->v = calloc(r->n_maps * per_mapping(r) + 2, sizeof(*e->v));
 	if (!e->v)
 		return -ENOMEM;
 	for (size_t t = 0; t < 2; t++) {
@@ -349,6 +440,9 @@ int nft_portmap_add(const struct nft_portmap_req *r)
 	ret = nft_apply(h, "portmap: cannot publish the ports", nft_script_text(&s));
 	if (ret == -EEXIST)
 		return pt_err_wrap(ret, "a host port is already published by another container");
+	if (ret == -ENOENT && (cond_of(r, AF_INET) || cond_of(r, AF_INET6)))
+		return pt_err_wrap(ret, "portmap: table inet pontoon has no sets for conditionsV4/V6 "
+				   "(made by an older pontoon)");
 	if (ret < 0)
 		return ret;
 	created = nft_handle_created_table(h);
@@ -404,7 +498,9 @@ int nft_portmap_del(const struct nft_portmap_req *r)
 			ret = udp_ports_before(&u, &s);
 		if (ret >= 0)
 			ret = nft_run(h, "portmap: cannot unpublish the ports", nft_script_text(&s));
-		if (ret == -EEXIST || ret == -EBUSY)
+		/* ENOENT: a set this request names is missing (a table made
+		 * before conditions existed); the comment finds what there is. */
+		if (ret == -EEXIST || ret == -EBUSY || ret == -ENOENT)
 			ret = del_by_comment(h, r);
 	}
 	if (ret < 0)

@@ -1,6 +1,7 @@
 /* The portmap plugin's configuration: the reference's fields, checked with
- * errors that name the field. */
+ * errors that name the field, and conditionsV4/V6 reduced to address ranges. */
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,19 +135,325 @@ static int parse_mappings(json_t *conf, struct portmap_conf *c)
 	return 0;
 }
 
-/* conditionsV4/V6 restrict the reference's per-network DNAT jump. Silently
- * ignoring them would publish more than was asked, so they are refused
- * until pontoon implements them (docs/nat.md). */
-static int parse_conditions(json_t *conf, const char *key)
-{
-	json_t *list = NULL;
-	int r = json_opt_array(conf, key, NULL, &list);
+/* ---- conditionsV4 / conditionsV6 ----
+ *
+ * The reference appends them to the rule that jumps to the container's DNAT
+ * rules: iptables words ("!", "-d", "192.0.2.0/24") with its iptables
+ * backend, nft words ("ip daddr != 192.0.2.0/24") with its nftables backend;
+ * like the reference, the first character of the first word tells which
+ * ('-' or '!': iptables). pontoon has no per-container rule: the conditions
+ * it can express, address matches, become the ranges of sources and
+ * destinations a mapping leaves alone (elements, see portmap.h). Anything
+ * else is refused, never ignored: ignoring a condition would publish more
+ * than was asked. Several conditions must all hold, as in one iptables rule. */
 
-	if (r < 0 || !list || json_array_size(list) == 0)
+struct cond_words {
+	json_t *list;
+	size_t entry, pos;	/* where the next word starts */
+	size_t at;		/* the entry of the word in `word` */
+	char word[64];
+};
+
+struct cond_parser {
+	const char *key;	/* "conditionsV4" */
+	int family;
+	bool iptables;		/* iptables words, else nft words */
+	size_t n;
+	struct {
+		bool neg, dst;
+		struct nft_addr_range r;
+	} c[PORTMAP_COND_MAX];
+};
+
+static int cond_error(const struct cond_parser *p, const struct cond_words *w, int code,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int cond_error(const struct cond_parser *p, const struct cond_words *w, int code,
+		      const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pt_err_code(-EINVAL, code, "%s[%zu]: %s", p->key, w->at, msg);
+}
+
+static int cond_unsupported(const struct cond_parser *p, const struct cond_words *w)
+{
+	return cond_error(p, w, CNI_ERR_UNSUPPORTED_FIELD,
+			  "\"%s\" is not supported by pontoon (supported: %s)", w->word,
+			  p->iptables ? "[!] -s/--source CIDR, [!] -d/--destination CIDR"
+				      : "ip/ip6 saddr/daddr [!=] CIDR");
+}
+
+/* The next word of the list (entries may hold several, split at blanks):
+ * 1, or 0 at the end. */
+static int cond_next(const struct cond_parser *p, struct cond_words *w)
+{
+	for (; w->entry < json_array_size(w->list); w->entry++, w->pos = 0) {
+		json_t *e = json_array_get(w->list, w->entry);
+		const char *s = json_string_value(e);
+		size_t len;
+
+		w->at = w->entry;
+		if (!json_is_string(e))
+			return cond_error(p, w, CNI_ERR_INVALID_CONFIG, "must be a string");
+		s += w->pos;
+		s += strspn(s, " \t\n");
+		len = strcspn(s, " \t\n");
+		if (len == 0)
+			continue;
+		if (len >= sizeof(w->word))
+			return cond_error(p, w, CNI_ERR_INVALID_CONFIG,
+					  "a word of more than %zu characters", sizeof(w->word) - 1);
+		memcpy(w->word, s, len);
+		w->word[len] = '\0';
+		w->pos = (size_t)(s + len - json_string_value(e));
+		return 1;
+	}
+	return 0;
+}
+
+/* "/len", or for IPv4 a dotted mask with contiguous ones, as iptables reads
+ * it: the prefix length, or -1. */
+static int cond_prefix_len(int family, const char *s)
+{
+	struct ip_addr mask;
+	char *end;
+	unsigned long len;
+	int bits = 0;
+
+	if (*s && strspn(s, "0123456789") == strlen(s)) {
+		len = strtoul(s, &end, 10);
+		return len > ip_family_bits(family) ? -1 : (int)len;
+	}
+	if (family != AF_INET || ip_addr_parse(s, &mask) < 0 || mask.family != AF_INET)
+		return -1;
+	while (bits < 32 && (mask.bytes[bits / 8] & (0x80 >> (bits % 8))))
+		bits++;
+	for (int b = bits; b < 32; b++)
+		if (mask.bytes[b / 8] & (0x80 >> (b % 8)))
+			return -1;
+	return bits;
+}
+
+/* ADDRESS[/LEN] (no /LEN: one address) as a range of p's family. */
+static int cond_range(const struct cond_parser *p, const struct cond_words *w,
+		      struct nft_addr_range *ret)
+{
+	char text[sizeof(w->word)], *slash;
+	struct ip_prefix pfx = { 0 };
+	int len;
+
+	if (strchr(w->word, ','))
+		return cond_error(p, w, CNI_ERR_UNSUPPORTED_FIELD,
+				  "\"%s\": a list of addresses is not supported by pontoon "
+				  "(give one CIDR per condition)", w->word);
+	snprintf(text, sizeof(text), "%s", w->word);
+	slash = strchr(text, '/');
+	if (slash)
+		*slash = '\0';
+	if (ip_addr_parse(text, &pfx.addr) < 0)
+		return cond_error(p, w, CNI_ERR_INVALID_CONFIG,
+				  "not an address or CIDR: \"%s\"", w->word);
+	if (pfx.addr.family != p->family)
+		return cond_error(p, w, CNI_ERR_UNSUPPORTED_FIELD,
+				  "\"%s\" is not an %s address (%s apply to %s mappings)", w->word,
+				  p->family == AF_INET ? "IPv4" : "IPv6", p->key,
+				  p->family == AF_INET ? "IPv4" : "IPv6");
+	len = slash ? cond_prefix_len(p->family, slash + 1) : (int)ip_family_bits(p->family);
+	if (len < 0)
+		return cond_error(p, w, CNI_ERR_INVALID_CONFIG,
+				  "not a prefix length or mask: \"%s\"", w->word);
+	pfx.len = (uint8_t)len;
+	ip_prefix_network(&pfx, &ret->first);
+	ip_prefix_last(&pfx, &ret->last);
+	return 0;
+}
+
+/* The current word is the address of a condition: it is recorded. */
+static int cond_add(struct cond_parser *p, const struct cond_words *w, bool neg, bool dst)
+{
+	int r;
+
+	if (p->n == PORTMAP_COND_MAX)
+		return cond_error(p, w, CNI_ERR_UNSUPPORTED_FIELD,
+				  "more than %d conditions are not supported by pontoon",
+				  PORTMAP_COND_MAX);
+	r = cond_range(p, w, &p->c[p->n].r);
+	if (r < 0)
 		return r;
-	return pt_err_code(-EINVAL, CNI_ERR_UNSUPPORTED_FIELD,
-			   "%s: not supported by pontoon yet (value has %zu entries)", key,
-			   json_array_size(list));
+	p->c[p->n].neg = neg;
+	p->c[p->n].dst = dst;
+	p->n++;
+	return 0;
+}
+
+/* Reads the word after `after`, which must be there (`what`). */
+static int cond_need(const struct cond_parser *p, struct cond_words *w, const char *after,
+		     const char *what)
+{
+	char prev[sizeof(w->word)];
+	int r;
+
+	snprintf(prev, sizeof(prev), "%s", after);
+	r = cond_next(p, w);
+	if (r == 0)
+		return cond_error(p, w, CNI_ERR_INVALID_CONFIG, "\"%s\" must be followed by %s",
+				  prev, what);
+	return r < 0 ? r : 0;
+}
+
+/* [!] -s|--source|-d|--destination ADDRESS[/LEN|/MASK] */
+static int cond_iptables(struct cond_parser *p, struct cond_words *w)
+{
+	bool neg = strcmp(w->word, "!") == 0, dst;
+	int r;
+
+	if (neg && (r = cond_need(p, w, "!", "a condition")) < 0)
+		return r;
+	if (strcmp(w->word, "!") == 0)
+		return cond_error(p, w, CNI_ERR_INVALID_CONFIG, "\"!\" twice");
+	if (strcmp(w->word, "-s") == 0 || strcmp(w->word, "--source") == 0)
+		dst = false;
+	else if (strcmp(w->word, "-d") == 0 || strcmp(w->word, "--destination") == 0)
+		dst = true;
+	else
+		return cond_unsupported(p, w);
+	if ((r = cond_need(p, w, w->word, "an address")) < 0)
+		return r;
+	return cond_add(p, w, neg, dst);
+}
+
+/* ip|ip6 saddr|daddr [!=|==] ADDRESS[/LEN] */
+static int cond_nft(struct cond_parser *p, struct cond_words *w)
+{
+	const char *fam = p->family == AF_INET ? "ip" : "ip6";
+	bool neg = false, dst;
+	int r;
+
+	if (strcmp(w->word, "ip") != 0 && strcmp(w->word, "ip6") != 0)
+		return cond_unsupported(p, w);
+	if (strcmp(w->word, fam) != 0)
+		return cond_error(p, w, CNI_ERR_UNSUPPORTED_FIELD,
+				  "\"%s\" does not match %s mappings (%s applies to them)", w->word,
+				  p->family == AF_INET ? "IPv4" : "IPv6", p->key);
+	if ((r = cond_need(p, w, fam, "saddr or daddr")) < 0)
+		return r;
+	if (strcmp(w->word, "saddr") != 0 && strcmp(w->word, "daddr") != 0)
+		return cond_unsupported(p, w);
+	dst = strcmp(w->word, "daddr") == 0;
+	if ((r = cond_need(p, w, w->word, "an address")) < 0)
+		return r;
+	if (strcmp(w->word, "!=") == 0 || strcmp(w->word, "==") == 0) {
+		neg = w->word[0] == '!';
+		if ((r = cond_need(p, w, w->word, "an address")) < 0)
+			return r;
+	}
+	return cond_add(p, w, neg, dst);
+}
+
+static void range_full(int family, struct nft_addr_range *r)
+{
+	*r = (struct nft_addr_range){ { family, { 0 } }, { family, { 0 } } };
+	memset(r->last.bytes, 0xff, ip_addr_size(family));
+}
+
+static void range_sort(struct nft_addr_range *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && ip_addr_cmp(&v[j].first, &v[j - 1].first) < 0; j--) {
+			struct nft_addr_range t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+/* Sorted ranges made disjoint and not adjacent: one element each. */
+static size_t range_merge(struct nft_addr_range *v, size_t n)
+{
+	size_t k = 0;
+
+	range_sort(v, n);
+	for (size_t i = 0; i < n; i++) {
+		struct ip_addr next;
+
+		if (k > 0 && (ip_addr_add(&v[k - 1].last, 1, &next) < 0 ||
+			      ip_addr_cmp(&v[i].first, &next) <= 0)) {
+			if (ip_addr_cmp(&v[i].last, &v[k - 1].last) > 0)
+				v[k - 1].last = v[i].last;
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	return k;
+}
+
+/* The addresses of one side (source or destination) that the conditions
+ * exclude: outside the intersection of the positive ones, or inside a
+ * negated one. */
+static size_t cond_excluded(const struct cond_parser *p, bool dst, struct nft_addr_range *out)
+{
+	struct nft_addr_range in, full;
+	bool any = false, empty = false;
+	size_t n = 0;
+
+	range_full(p->family, &full);
+	in = full;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct nft_addr_range *r = &p->c[i].r;
+
+		if (p->c[i].dst != dst)
+			continue;
+		any = true;
+		if (p->c[i].neg) {
+			out[n++] = *r;
+			continue;
+		}
+		if (ip_addr_cmp(&r->first, &in.first) > 0)
+			in.first = r->first;
+		if (ip_addr_cmp(&r->last, &in.last) < 0)
+			in.last = r->last;
+		empty |= ip_addr_cmp(&in.first, &in.last) > 0;
+	}
+	if (!any)
+		return 0;
+	if (empty)
+		out[n++] = full;
+	if (!empty && ip_addr_cmp(&in.first, &full.first) > 0) {
+		out[n] = (struct nft_addr_range){ full.first, in.first };
+		ip_addr_add(&in.first, -1, &out[n++].last);
+	}
+	if (!empty && ip_addr_cmp(&in.last, &full.last) < 0) {
+		out[n] = (struct nft_addr_range){ in.last, full.last };
+		ip_addr_add(&in.last, 1, &out[n++].first);
+	}
+	return range_merge(out, n);
+}
+
+static int parse_conditions(json_t *conf, const char *key, int family,
+			    struct nft_portmap_cond *ret)
+{
+	struct cond_parser p = { .key = key, .family = family };
+	struct cond_words w = { 0 };
+	int r = json_opt_array(conf, key, NULL, &w.list);
+
+	if (r < 0 || !w.list)
+		return r;
+	r = cond_next(&p, &w);
+	p.iptables = r > 0 && (w.word[0] == '-' || w.word[0] == '!');
+	while (r > 0) {
+		r = p.iptables ? cond_iptables(&p, &w) : cond_nft(&p, &w);
+		if (r == 0)
+			r = cond_next(&p, &w);
+	}
+	if (r < 0)
+		return r;
+	ret->n_src = cond_excluded(&p, false, ret->src);
+	ret->n_dst = cond_excluded(&p, true, ret->dst);
+	return 0;
 }
 
 int portmap_conf_parse(json_t *conf, struct portmap_conf *ret)
@@ -172,9 +479,9 @@ int portmap_conf_parse(json_t *conf, struct portmap_conf *ret)
 		r = pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
 				"markMasqBit, externalSetMarkChain: cannot give both");
 	if (r >= 0)
-		r = parse_conditions(conf, "conditionsV4");
+		r = parse_conditions(conf, "conditionsV4", AF_INET, &c.cond4);
 	if (r >= 0)
-		r = parse_conditions(conf, "conditionsV6");
+		r = parse_conditions(conf, "conditionsV6", AF_INET6, &c.cond6);
 	if (r >= 0)
 		r = parse_mappings(conf, &c);
 	if (r < 0) {

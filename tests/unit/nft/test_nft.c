@@ -103,7 +103,7 @@ static void render_portmap(const char *name, const char *extra, const char *mapp
 	struct nft_portmap_req r = {
 		.network = "ptnet", .container_id = "ctr-1", .ifname = "eth0",
 		.maps = c.maps, .n_maps = c.n_maps, .ips = addrs, .n_ips = n,
-		.snat = c.snat, .masq_all = c.masq_all,
+		.snat = c.snat, .masq_all = c.masq_all, .cond4 = &c.cond4, .cond6 = &c.cond6,
 	};
 	assert_int_equal(nft_portmap_render_add(&r, &s), 0);
 	golden(name, nft_script_text(&s));
@@ -216,7 +216,156 @@ static void test_conf_errors(void **state)
 	bad("{\"markMasqBit\":13,\"externalSetMarkChain\":\"X\"}", CNI_ERR_INVALID_CONFIG,
 	    "markMasqBit, externalSetMarkChain: cannot give both");
 	bad("{\"backend\":\"ebtables\"}", CNI_ERR_INVALID_CONFIG, "backend: must be");
-	bad("{\"conditionsV4\":[\"-d\",\"1.2.3.4\"]}", CNI_ERR_UNSUPPORTED_FIELD, "conditionsV4: not supported");
+}
+
+/* conditionsV4/V6: what pontoon cannot express is code 2, naming the entry;
+ * what is malformed is code 7. */
+static void test_conditions_errors(void **state)
+{
+	(void)state;
+	bad("{\"conditionsV4\":[\"!\",\"-d\",\"192.0.2.0/24\",\"-m\",\"comment\"]}",
+	    CNI_ERR_UNSUPPORTED_FIELD,
+	    "conditionsV4[3]: \"-m\" is not supported by pontoon (supported: [!] -s/--source CIDR, "
+	    "[!] -d/--destination CIDR)");
+	bad("{\"conditionsV4\":[\"-i\",\"eth0\"]}", CNI_ERR_UNSUPPORTED_FIELD,
+	    "conditionsV4[0]: \"-i\" is not supported by pontoon");
+	bad("{\"conditionsV4\":[\"-p\",\"tcp\"]}", CNI_ERR_UNSUPPORTED_FIELD,
+	    "conditionsV4[0]: \"-p\" is not supported");
+	bad("{\"conditionsV4\":[\"-s\",\"10.0.0.0/8\",\"--dport\",\"80\"]}",
+	    CNI_ERR_UNSUPPORTED_FIELD, "conditionsV4[2]: \"--dport\" is not supported");
+	bad("{\"conditionsV4\":[\"-d\",\"fc00::/7\"]}", CNI_ERR_UNSUPPORTED_FIELD,
+	    "conditionsV4[1]: \"fc00::/7\" is not an IPv4 address (conditionsV4 apply to IPv4 mappings)");
+	bad("{\"conditionsV6\":[\"!\",\"-s\",\"10.0.0.0/8\"]}", CNI_ERR_UNSUPPORTED_FIELD,
+	    "conditionsV6[2]: \"10.0.0.0/8\" is not an IPv6 address");
+	bad("{\"conditionsV4\":[\"-s\",\"10.0.0.1,10.0.0.2\"]}", CNI_ERR_UNSUPPORTED_FIELD,
+	    "conditionsV4[1]: \"10.0.0.1,10.0.0.2\": a list of addresses is not supported");
+	bad("{\"conditionsV4\":[\"ip6 daddr != fc00::/7\"]}", CNI_ERR_UNSUPPORTED_FIELD,
+	    "conditionsV4[0]: \"ip6\" does not match IPv4 mappings");
+	bad("{\"conditionsV4\":[\"ip daddr != 192.0.2.0/24\", \"tcp dport 80\"]}",
+	    CNI_ERR_UNSUPPORTED_FIELD,
+	    "conditionsV4[1]: \"tcp\" is not supported by pontoon (supported: ip/ip6 saddr/daddr [!=] CIDR)");
+	bad("{\"conditionsV4\":[\"meta mark 1\"]}", CNI_ERR_UNSUPPORTED_FIELD,
+	    "conditionsV4[0]: \"meta\" is not supported");
+	bad("{\"conditionsV4\":[\"!\",\"-s\",\"1.0.0.0/8\",\"!\",\"-s\",\"2.0.0.0/8\","
+	    "\"!\",\"-s\",\"3.0.0.0/8\",\"!\",\"-s\",\"4.0.0.0/8\",\"!\",\"-s\",\"5.0.0.0/8\","
+	    "\"!\",\"-s\",\"6.0.0.0/8\",\"!\",\"-s\",\"7.0.0.0/8\",\"!\",\"-s\",\"8.0.0.0/8\","
+	    "\"!\",\"-s\",\"9.0.0.0/8\",\"!\",\"-s\",\"10.0.0.0/8\",\"!\",\"-s\",\"11.0.0.0/8\","
+	    "\"!\",\"-s\",\"12.0.0.0/8\",\"!\",\"-s\",\"13.0.0.0/8\",\"!\",\"-s\",\"14.0.0.0/8\","
+	    "\"!\",\"-s\",\"15.0.0.0/8\",\"!\",\"-s\",\"16.0.0.0/8\",\"!\",\"-s\",\"17.0.0.0/8\"]}",
+	    CNI_ERR_UNSUPPORTED_FIELD, "conditionsV4[50]: more than 16 conditions are not supported");
+	/* malformed: code 7 */
+	bad("{\"conditionsV4\":\"! -d 1.2.3.4\"}", CNI_ERR_INVALID_CONFIG, "conditionsV4: must be");
+	bad("{\"conditionsV4\":[\"-d\",7]}", CNI_ERR_INVALID_CONFIG, "conditionsV4[1]: must be a string");
+	bad("{\"conditionsV4\":[\"!\",\"-d\"]}", CNI_ERR_INVALID_CONFIG,
+	    "conditionsV4[1]: \"-d\" must be followed by an address");
+	bad("{\"conditionsV4\":[\"-s\",\"10.0.0.0/8\",\"!\"]}", CNI_ERR_INVALID_CONFIG,
+	    "conditionsV4[2]: \"!\" must be followed by a condition");
+	bad("{\"conditionsV4\":[\"!\",\"!\",\"-s\",\"10.0.0.0/8\"]}", CNI_ERR_INVALID_CONFIG,
+	    "conditionsV4[1]: \"!\" twice");
+	bad("{\"conditionsV4\":[\"-d\",\"example.com\"]}", CNI_ERR_INVALID_CONFIG,
+	    "conditionsV4[1]: not an address or CIDR: \"example.com\"");
+	bad("{\"conditionsV4\":[\"--source\",\"10.0.0.0/33\"]}", CNI_ERR_INVALID_CONFIG,
+	    "conditionsV4[1]: not a prefix length or mask: \"10.0.0.0/33\"");
+	bad("{\"conditionsV4\":[\"-s\",\"10.0.0.0/255.0.255.0\"]}", CNI_ERR_INVALID_CONFIG,
+	    "conditionsV4[1]: not a prefix length or mask");
+	bad("{\"conditionsV6\":[\"-s\",\"fd00::/ffff::\"]}", CNI_ERR_INVALID_CONFIG,
+	    "conditionsV6[1]: not a prefix length or mask");
+	bad("{\"conditionsV4\":[\"ip saddr\"]}", CNI_ERR_INVALID_CONFIG,
+	    "conditionsV4[0]: \"saddr\" must be followed by an address");
+	bad("{\"conditionsV4\":[\"ip\"]}", CNI_ERR_INVALID_CONFIG,
+	    "conditionsV4[0]: \"ip\" must be followed by saddr or daddr");
+}
+
+static void assert_range(const struct nft_addr_range *r, const char *first, const char *last)
+{
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+
+	ip_addr_format(&r->first, a);
+	ip_addr_format(&r->last, b);
+	if (strcmp(a, first) != 0 || strcmp(b, last) != 0)
+		fail_msg("range %s-%s, expected %s-%s", a, b, first, last);
+}
+
+static void parse_ok(const char *conf, struct portmap_conf *c)
+{
+	json_t *j;
+
+	pt_err_clear();
+	assert_int_equal(json_parse_buffer(conf, strlen(conf), &j), 0);
+	if (portmap_conf_parse(j, c) < 0)
+		fail_msg("%s: %s", conf, pt_err_msg());
+	json_decref(j);
+}
+
+/* What the conditions exclude: the complement of the positive ones, the
+ * negated ones, merged into disjoint ranges. */
+static void test_conditions_ranges(void **state)
+{
+	struct portmap_conf c;
+
+	(void)state;
+	parse_ok("{\"conditionsV4\":[\"!\",\"-s\",\"192.0.2.0/24\"]}", &c);
+	assert_int_equal(c.cond4.n_src, 1);
+	assert_int_equal(c.cond4.n_dst, 0);
+	assert_false(nft_portmap_cond_any(&c.cond6));
+	assert_range(&c.cond4.src[0], "192.0.2.0", "192.0.2.255");
+	portmap_conf_free(&c);
+
+	/* a positive source: all but it; host bits and a dotted mask as iptables reads them */
+	parse_ok("{\"conditionsV4\":[\"--source\",\"10.1.2.3/255.255.0.0\"]}", &c);
+	assert_int_equal(c.cond4.n_src, 2);
+	assert_range(&c.cond4.src[0], "0.0.0.0", "10.0.255.255");
+	assert_range(&c.cond4.src[1], "10.2.0.0", "255.255.255.255");
+	portmap_conf_free(&c);
+
+	/* -s 10/8 ! -s 10.1/16 ! -s 11/8 -d 192.0.2.1: an address is a /32 */
+	parse_ok("{\"conditionsV4\":[\"-s\",\"10.0.0.0/8\",\"!\",\"-s\",\"10.1.0.0/16\","
+		 "\"! -s 11.0.0.0/8\",\"-d\",\"192.0.2.1\"]}", &c);
+	assert_int_equal(c.cond4.n_src, 3);
+	assert_range(&c.cond4.src[0], "0.0.0.0", "9.255.255.255");
+	assert_range(&c.cond4.src[1], "10.1.0.0", "10.1.255.255");
+	assert_range(&c.cond4.src[2], "11.0.0.0", "255.255.255.255");
+	assert_int_equal(c.cond4.n_dst, 2);
+	assert_range(&c.cond4.dst[0], "0.0.0.0", "192.0.2.0");
+	assert_range(&c.cond4.dst[1], "192.0.2.2", "255.255.255.255");
+	portmap_conf_free(&c);
+
+	/* two positive sources that do not meet: nothing is DNATed */
+	parse_ok("{\"conditionsV4\":[\"-s\",\"10.0.0.0/8\",\"-s\",\"11.0.0.0/8\"]}", &c);
+	assert_int_equal(c.cond4.n_src, 1);
+	assert_range(&c.cond4.src[0], "0.0.0.0", "255.255.255.255");
+	portmap_conf_free(&c);
+
+	/* nft words; IPv6; 0.0.0.0/0 excludes nothing */
+	parse_ok("{\"conditionsV6\":[\"ip6 daddr != fc00::/7\", \"ip6\", \"saddr\", \"==\", \"::/0\"],"
+		 "\"conditionsV4\":[\"-s\", \"0.0.0.0/0\"]}", &c);
+	assert_false(nft_portmap_cond_any(&c.cond4));
+	assert_int_equal(c.cond6.n_src, 0);
+	assert_int_equal(c.cond6.n_dst, 1);
+	assert_range(&c.cond6.dst[0], "fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	portmap_conf_free(&c);
+
+	/* empty and blank entries: no conditions */
+	parse_ok("{\"conditionsV4\":[\"\", \" \"],\"conditionsV6\":[]}", &c);
+	assert_false(nft_portmap_cond_any(&c.cond4));
+	portmap_conf_free(&c);
+}
+
+/* Condition elements for every kind of mapping: on all addresses (both
+ * families), on a host address the conditions let through, on one they
+ * exclude (off for every source). */
+static void test_portmap_conditions(void **state)
+{
+	(void)state;
+	render_portmap("portmap-conditions",
+		       ",\"conditionsV4\":[\"!\",\"-s\",\"192.0.2.0/24\",\"!\",\"--destination\",\"10.0.0.0/8\"],"
+		       "\"conditionsV6\":[\"-s\",\"2001:db8::/32\"]",
+		       "[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"},"
+		       "{\"hostPort\":5353,\"containerPort\":53,\"protocol\":\"udp\",\"hostIP\":\"0.0.0.0\"},"
+		       "{\"hostPort\":9191,\"containerPort\":91,\"hostIP\":\"198.51.100.1\"},"
+		       "{\"hostPort\":9192,\"containerPort\":92,\"hostIP\":\"10.1.1.1\"},"
+		       "{\"hostPort\":9193,\"containerPort\":93,\"hostIP\":\"2001:db8::1\"}]",
+		       "10.99.0.2/24 fd99::2/64", true);
 }
 
 static void test_conf_defaults(void **state)
@@ -381,6 +530,9 @@ int main(void)
 		cmocka_unit_test(test_portmap_snat_options),
 		cmocka_unit_test(test_portmap_range),
 		cmocka_unit_test(test_conf_errors),
+		cmocka_unit_test(test_conditions_errors),
+		cmocka_unit_test(test_conditions_ranges),
+		cmocka_unit_test(test_portmap_conditions),
 		cmocka_unit_test(test_conf_defaults),
 		cmocka_unit_test(test_owner_match),
 		cmocka_unit_test(test_json_expr),
