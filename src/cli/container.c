@@ -5,6 +5,7 @@
  * mounted into the container and the log of a detached one. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,12 @@ int ctr_load(const char *name, json_t **ret)
 	if (!j)
 		return access(path, F_OK) < 0 ? -ENOENT
 					      : pt_err(-EINVAL, "%s: line %d: %s", path, je.line, je.text);
+	/* The name inside becomes paths on release: it must be the file's. */
+	if (!json_is_object(j) || !json_is_string(json_object_get(j, "name")) ||
+	    strcmp(json_string_value(json_object_get(j, "name")), name) != 0) {
+		json_decref(j);
+		return pt_err(-EINVAL, "%s: not the state of container %s", path, name);
+	}
 	*ret = j;
 	return 0;
 }
@@ -94,7 +101,7 @@ int ctr_load_all(json_t **ret_array)
 		if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0 || de->d_name[0] == '.')
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)(len - 5), de->d_name);
-		if (ctr_load(name, &j) < 0 || !json_is_string(json_object_get(j, "name")))
+		if (ctr_load(name, &j) < 0)
 			continue;
 		nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv) {
@@ -117,10 +124,18 @@ int ctr_load_all(json_t **ret_array)
 	return 0;
 }
 
+/* Only a pid that fits and a start time pontoon wrote name a process: a
+ * truncated pid or a missing start time would match somebody else's. */
 static bool alive(json_t *state, const char *pid_key, const char *start_key)
 {
-	return proc_alive((pid_t)json_integer_value(json_object_get(state, pid_key)),
-			  (unsigned long long)json_integer_value(json_object_get(state, start_key)));
+	json_t *pid = json_object_get(state, pid_key), *start = json_object_get(state, start_key);
+
+	if (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
+	    json_integer_value(pid) > INT_MAX || !json_is_integer(start) ||
+	    json_integer_value(start) < 1)
+		return false;
+	return proc_alive((pid_t)json_integer_value(pid),
+			  (unsigned long long)json_integer_value(start));
 }
 
 bool ctr_supervisor_alive(json_t *state)
@@ -138,9 +153,12 @@ json_t *ctr_network(json_t *state, const char *net)
 	json_t *a;
 	size_t i;
 
-	json_array_foreach(json_object_get(state, "networks"), i, a)
-		if (strcmp(json_string_value(json_object_get(a, "name")), net) == 0)
+	json_array_foreach(json_object_get(state, "networks"), i, a) {
+		const char *n = json_string_value(json_object_get(a, "name"));
+
+		if (n && strcmp(n, net) == 0)
 			return a;
+	}
 	return NULL;
 }
 
@@ -157,6 +175,15 @@ static void remove_files(const char *name)
 	rmdir(dir);
 	ctr_state_path(name, path, sizeof(path));
 	unlink(path);
+}
+
+/* A namespace pin pontoon made: <netns_dir>/<one name>, nothing else. */
+static bool own_netns_path(const char *path)
+{
+	size_t n = strlen(cli.netns_dir);
+
+	return path && strncmp(path, cli.netns_dir, n) == 0 && path[n] == '/' &&
+	       cni_valid_id(path + n + 1);
 }
 
 int ctr_release(json_t *state)
@@ -177,20 +204,25 @@ int ctr_release(json_t *state)
 			.netns = netns,
 			.ifname = json_string_value(json_object_get(json_array_get(nets, i), "ifname")),
 		};
-		int r = cni_conflist_find(cli.conf_dir, net, &l);
+		int r = net && cni_valid_id(net) ? cni_conflist_find(cli.conf_dir, net, &l)
+						 : pt_err(-EINVAL, "invalid network name in the state");
 
 		if (r >= 0)
 			r = cni_runtime_del(&cli.rt, l, &a);
 		cni_conflist_free(l);
 		if (r < 0 && first == 0) {
 			first = r;
-			snprintf(msg, sizeof(msg), "network %s: %s", net, pt_err_msg());
+			snprintf(msg, sizeof(msg), "network %s: %s", net ? net : "?", pt_err_msg());
 		}
 	}
-	if (netns)
+	if (own_netns_path(netns))
 		(void)sandbox_netns_remove(netns);
 	remove_files(name);
-	for (size_t i = 0; i < json_array_size(nets); i++)
-		(void)dns_stop_unused(json_string_value(json_object_get(json_array_get(nets, i), "name")));
+	for (size_t i = 0; i < json_array_size(nets); i++) {
+		const char *net = json_string_value(json_object_get(json_array_get(nets, i), "name"));
+
+		if (net && cni_valid_id(net))
+			(void)dns_stop_unused(net);
+	}
 	return first < 0 ? pt_err(first, "%s", msg) : 0;
 }

@@ -5,7 +5,6 @@
  * this network (also under the search domain dns.pontoon), and forwards
  * every other question to the host's resolvers, relaying their answer. */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -16,13 +15,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dns_msg.h"
 #include "util/error.h"
 
 #define DNS_SUFFIX ".dns.pontoon"
 #define MAX_LISTEN 4
 #define MAX_PENDING 64
 #define MAX_UPSTREAM 3
-#define TTL 5
 
 struct pending {
 	int fd;			/* connected to the upstream; -1 = free */
@@ -118,32 +117,6 @@ static void load_upstreams(struct server *s, const struct ip_addr *gws, size_t n
 		fclose(f);
 }
 
-/* The question's name in lower case without the final dot, and where the
- * question ends; -1 when malformed. */
-static int parse_question(const uint8_t *msg, size_t len, char *name, size_t size, size_t *ret_end)
-{
-	size_t off = 12, n = 0;
-
-	if (len < 12 || (msg[4] << 8 | msg[5]) != 1)
-		return -1;
-	while (off < len && msg[off]) {
-		uint8_t l = msg[off++];
-
-		if (l > 63 || off + l > len || n + l + 2 > size)
-			return -1;
-		if (n)
-			name[n++] = '.';
-		for (uint8_t i = 0; i < l; i++)
-			name[n++] = (char)tolower(msg[off + i]);
-		off += l;
-	}
-	if (off + 5 > len)
-		return -1;
-	name[n] = '\0';
-	*ret_end = off + 5;	/* the 0 label, QTYPE, QCLASS */
-	return 0;
-}
-
 static bool name_matches(json_t *c, json_t *att, const char *name)
 {
 	const char *cands[] = { json_string_value(json_object_get(c, "name")),
@@ -189,28 +162,6 @@ static bool lookup(const char *net, const char *name, int family, struct ip_addr
 	return known;
 }
 
-static size_t answer(uint8_t *out, const uint8_t *q, size_t qend, int rcode, const struct ip_addr *a,
-		     size_t n)
-{
-	size_t off = qend;
-
-	memcpy(out, q, qend);
-	out[2] = 0x80 | (q[2] & 0x79) | 0x04;	/* QR, opcode and RD kept, AA */
-	out[3] = 0x80 | (rcode & 0xf);		/* RA */
-	out[6] = 0, out[7] = (uint8_t)n;
-	memset(out + 8, 0, 4);
-	for (size_t i = 0; i < n; i++) {
-		size_t alen = a[i].family == AF_INET ? 4 : 16;
-		uint8_t rr[12] = { 0xc0, 12, 0, a[i].family == AF_INET ? 1 : 28, 0, 1,
-				   0, 0, 0, TTL, 0, (uint8_t)alen };
-
-		memcpy(out + off, rr, sizeof(rr));
-		memcpy(out + off + sizeof(rr), a[i].bytes, alen);
-		off += sizeof(rr) + alen;
-	}
-	return off;
-}
-
 static void forward(struct server *s, int lfd, const uint8_t *q, size_t len,
 		    const struct sockaddr_storage *from, socklen_t from_len)
 {
@@ -237,39 +188,47 @@ static void forward(struct server *s, int lfd, const uint8_t *q, size_t len,
 	}
 }
 
+/* Answers and sends; a reply that cannot be built is not sent. */
+static void reply(int lfd, const uint8_t *q, const struct dns_question *dq, int rcode,
+		  const struct ip_addr *a, size_t n, const struct sockaddr_storage *to, socklen_t to_len)
+{
+	uint8_t out[1500];
+	size_t len;
+
+	if (dns_msg_answer(q, dq, rcode, a, n, out, sizeof(out), &len) == 0)
+		sendto(lfd, out, len, 0, (const struct sockaddr *)to, to_len);
+}
+
 static void handle_query(struct server *s, int lfd)
 {
-	uint8_t q[1500], out[1500];
+	uint8_t q[1500];
 	struct sockaddr_storage from;
 	socklen_t from_len = sizeof(from);
-	char name[256];
+	struct dns_question dq;
 	struct ip_addr addrs[16];
-	size_t qend, n, len_name;
+	size_t n;
 	ssize_t len;
-	int qtype;
-	bool known;
+	bool known, suffixed;
+	int r;
 
 	len = recvfrom(lfd, q, sizeof(q), 0, (struct sockaddr *)&from, &from_len);
-	if (len <= 0 || (q[2] & 0x80) || parse_question(q, len, name, sizeof(name), &qend) < 0)
+	if (len <= 0)
 		return;
-	qtype = q[qend - 4] << 8 | q[qend - 3];
-	len_name = strlen(name);
-	bool suffixed = len_name > strlen(DNS_SUFFIX) &&
-			strcmp(name + len_name - strlen(DNS_SUFFIX), DNS_SUFFIX) == 0;
-	if (suffixed)
-		name[len_name - strlen(DNS_SUFFIX)] = '\0';
-	known = lookup(s->net, name, qtype == 28 ? AF_INET6 : AF_INET, addrs, &n);
+	r = dns_msg_parse_question(q, len, &dq);
+	/* A name with a '.' or NUL inside a label is none of ours. */
+	if (r == -EILSEQ && !(q[2] & 0x80) && s->n_upstream)
+		forward(s, lfd, q, len, &from, from_len);
+	if (r < 0 || dq.is_response)
+		return;
+	suffixed = dns_msg_strip_suffix(dq.name, DNS_SUFFIX);
+	known = lookup(s->net, dq.name, dq.qtype == DNS_TYPE_AAAA ? AF_INET6 : AF_INET, addrs, &n);
 	if (known || suffixed) {
-		size_t m = answer(out, q, qend, known ? 0 : 3 /* NXDOMAIN */, addrs,
-				  qtype == 1 || qtype == 28 ? n : 0);
-
-		sendto(lfd, out, m, 0, (struct sockaddr *)&from, from_len);
+		reply(lfd, q, &dq, known ? 0 : DNS_RCODE_NXDOMAIN, addrs,
+		      dq.qtype == DNS_TYPE_A || dq.qtype == DNS_TYPE_AAAA ? n : 0, &from, from_len);
 		return;
 	}
 	if (s->n_upstream == 0) {
-		size_t m = answer(out, q, qend, 2 /* SERVFAIL */, NULL, 0);
-
-		sendto(lfd, out, m, 0, (struct sockaddr *)&from, from_len);
+		reply(lfd, q, &dq, DNS_RCODE_SERVFAIL, NULL, 0, &from, from_len);
 		return;
 	}
 	forward(s, lfd, q, len, &from, from_len);

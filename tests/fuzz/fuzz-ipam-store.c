@@ -43,22 +43,9 @@ static char root[256];
 static char net_dir[300];
 static struct ipam_hostlocal_conf *conf;
 
-static void wipe(void)
-{
-	DIR *d = opendir(net_dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-}
-
 static void cleanup_root(void)
 {
-	wipe();
+	fuzz_wipe(net_dir);
 	rmdir(net_dir);
 	rmdir(root);
 }
@@ -67,16 +54,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	_cleanup_json_ json_t *j = NULL;
 	_cleanup_free_ char *text = NULL;
-	const char *tmp = getenv("PONTOON_FUZZ_TMP");
-
 	(void)argc;
 	(void)argv;
-	if (!tmp || !*tmp)
-		tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	if (snprintf(root, sizeof(root), "%s/pontoon-fuzz-XXXXXX", tmp) >= (int)sizeof(root))
-		abort();
-	if (!mkdtemp(root))
-		abort();
+	fuzz_make_root(root, sizeof(root));
 	snprintf(net_dir, sizeof(net_dir), "%s/%s", root, NET);
 	atexit(cleanup_root);
 	/* A /29 and a /125: small enough that a full walk is cheap. */
@@ -108,16 +88,6 @@ static void parse_alone(const char *p, size_t n)
 		FUZZ_ASSERT(ip.family == AF_INET || ip.family == AF_INET6, "family %d", ip.family);
 }
 
-static void write_file(const char *name, const char *p, size_t n)
-{
-	_cleanup_close_ int fd = -1;
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", net_dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, p, n) != (ssize_t)n)
-		abort();
-}
 
 static bool name_exists(const struct ip_addr *a)
 {
@@ -242,12 +212,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n = sep ? (size_t)(sep - p) : (size_t)(end - p);
 
 		parse_alone(p, n);
-		write_file(files[i], p, n);
+		fuzz_write_file(net_dir, files[i], p, n);
 		written[i] = true;
 		p += n + 3;
 	}
 	pt_err_clear();
 	operate();
-	wipe();
+	fuzz_wipe(net_dir);
 	return 0;
 }

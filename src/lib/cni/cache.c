@@ -150,6 +150,12 @@ static int entry_from_json(json_t *o, struct cni_cache_entry *ret)
 		goto bad;
 	if (!e.network || !e.container_id || !e.ifname)
 		goto bad;
+	/* GC hands these to DEL and to cni_cache_remove(): an entry naming
+	 * what no file could be named after would fail every GC. */
+	if (check_key(e.network, e.container_id, e.ifname) < 0) {
+		cni_cache_entry_clear(&e);
+		return pt_err_wrap(-EINVAL, "not a result cache entry");
+	}
 	v = json_object_get(o, "capabilityArgs");
 	e.capability_args = json_is_object(v) ? json_incref(v) : NULL;
 	v = json_object_get(o, "result");
@@ -161,12 +167,21 @@ bad:
 	return pt_err_code(-EINVAL, CNI_ERR_DECODE, "not a result cache entry");
 }
 
-static int read_path(const char *path, struct cni_cache_entry *ret)
+/* The entry in the file name; it must be the file's own: with another
+ * one, DEL would hand the plugins another attachment's prevResult, and GC
+ * would remove another file than the one it read. (Names can collide:
+ * network "a-b" with container "c" and network "a" with container "b-c"
+ * share a file name, as in libcni's cache.) */
+static int read_path(const char *dir, const char *name, struct cni_cache_entry *ret)
 {
+	_cleanup_free_ char *path = NULL, *own = NULL;
 	_cleanup_json_ json_t *o = NULL;
+	struct cni_cache_entry e;
 	json_error_t je;
 	int r;
 
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
 	o = json_load_file(path, 0, &je);
 	if (!o) {
 		if (access(path, F_OK) < 0)
@@ -174,22 +189,33 @@ static int read_path(const char *path, struct cni_cache_entry *ret)
 		return pt_err_code(-EINVAL, CNI_ERR_DECODE, "%s: line %d, column %d: %s", path,
 				   je.line, je.column, je.text);
 	}
-	r = entry_from_json(o, ret);
-	return r < 0 ? pt_err_wrap(r, "%s", path) : 0;
+	r = entry_from_json(o, &e);
+	if (r < 0)
+		return pt_err_wrap(r, "%s", path);
+	if (asprintf(&own, "%s-%s-%s", e.network, e.container_id, e.ifname) < 0) {
+		cni_cache_entry_clear(&e);
+		return -ENOMEM;
+	}
+	if (strcmp(own, name) != 0) {
+		cni_cache_entry_clear(&e);
+		return pt_err_code(-EINVAL, CNI_ERR_DECODE, "%s: holds the entry of %s", path, own);
+	}
+	*ret = e;
+	return 0;
 }
 
 int cni_cache_read(const char *dir, const char *network, const char *container_id,
 		   const char *ifname, struct cni_cache_entry *ret)
 {
-	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *name = NULL;
 	int r;
 
 	r = check_key(network, container_id, ifname);
 	if (r < 0)
 		return r;
-	if (asprintf(&path, "%s/%s-%s-%s", dir, network, container_id, ifname) < 0)
+	if (asprintf(&name, "%s-%s-%s", network, container_id, ifname) < 0)
 		return -ENOMEM;
-	return read_path(path, ret);
+	return read_path(dir, name, ret);
 }
 
 int cni_cache_remove(const char *dir, const char *network, const char *container_id,
@@ -227,11 +253,9 @@ int cni_cache_list(const char *dir, const char *network, struct cni_cache_entry 
 	if (!d && errno != ENOENT)
 		return pt_err_code(-errno, CNI_ERR_IO, "%s: %m", dir);
 	while (d && (de = readdir(d))) {
-		_cleanup_free_ char *path = NULL;
 		struct cni_cache_entry e, *nv;
 
-		if (de->d_name[0] == '.' || asprintf(&path, "%s/%s", dir, de->d_name) < 0 ||
-		    read_path(path, &e) < 0)
+		if (de->d_name[0] == '.' || read_path(dir, de->d_name, &e) < 0)
 			continue;
 		if (network && strcmp(e.network, network) != 0) {
 			cni_cache_entry_clear(&e);
