@@ -5,6 +5,7 @@
  * namespaces nobody owns, DNS servers nobody needs. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,6 +29,30 @@ static void release_dead(json_t *all, json_t *done)
 	}
 }
 
+/* The attachments to network net of the live containers: valid for GC.
+ * Every one must be listed, or GC would DEL a live container's. */
+static int valid_attachments(json_t *live, const char *net, struct cni_attachment **ret,
+			     size_t *ret_n)
+{
+	struct cni_attachment *v = calloc(json_array_size(live) + 1, sizeof(*v));
+	size_t n = 0, i;
+	json_t *c;
+
+	if (!v)
+		return -ENOMEM;
+	json_array_foreach(live, i, c) {
+		json_t *a = ctr_network(c, net);
+
+		if (a)
+			v[n++] = (struct cni_attachment){
+				json_string_value(json_object_get(c, "id")),
+				json_string_value(json_object_get(a, "ifname")) };
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
 static void gc_networks(json_t *live, json_t *done)
 {
 	struct cni_conflist **nets;
@@ -36,20 +61,15 @@ static void gc_networks(json_t *live, json_t *done)
 	if (net_load_all(&nets, &n) < 0)
 		return;
 	for (size_t k = 0; k < n; k++) {
-		struct cni_attachment valid[256];
-		size_t nv = 0, deleted = 0, i;
-		json_t *c;
+		_cleanup_free_ struct cni_attachment *valid = NULL;
+		size_t nv = 0, deleted = 0;
+		int r = valid_attachments(live, nets[k]->name, &valid, &nv);
 
-		json_array_foreach(live, i, c) {
-			json_t *a = ctr_network(c, nets[k]->name);
-
-			if (a && nv < ARRAY_SIZE(valid))
-				valid[nv++] = (struct cni_attachment){
-					json_string_value(json_object_get(c, "id")),
-					json_string_value(json_object_get(a, "ifname")) };
-		}
-		if (cni_runtime_gc(&cli.rt, nets[k], valid, nv, &deleted) < 0)
-			fprintf(stderr, "pontoon: gc: network %s: %s\n", nets[k]->name, pt_err_msg());
+		if (r >= 0)
+			r = cni_runtime_gc(&cli.rt, nets[k], valid, nv, &deleted);
+		if (r < 0)
+			fprintf(stderr, "pontoon: gc: network %s: %s\n", nets[k]->name,
+				r == -ENOMEM ? "out of memory" : pt_err_msg());
 		if (deleted)
 			json_array_append_new(done, json_sprintf("network %s: %zu stale attachments", nets[k]->name, deleted));
 		(void)dns_stop_unused(nets[k]->name);
