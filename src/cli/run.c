@@ -145,6 +145,8 @@ static int check(const struct run_opts *o, const char *name, struct cni_conflist
 	if (json_array_size(o->ports) && !cni_conflist_has_capability(nets[0], "portMappings"))
 		return cli_error(EXIT_FAIL, "-p: network %s has no plugin with the portMappings capability "
 				 "(the portmap plugin was missing when it was made)", nets[0]->name);
+	if (!json_array_size(o->ports))
+		return 0;
 	r = ctr_load_all(&all);
 	if (r < 0)
 		return cli_lib_error(EXIT_FAIL, r, "cannot read the containers");
@@ -181,18 +183,16 @@ static int setup(const struct run_opts *o, json_t *state, struct cni_conflist **
 		if (r < 0)
 			goto fail;
 		json_object_set_new(state, "netns", json_string(netns));
-		r = ctr_save(state);
-		if (r < 0)
-			goto fail;
 	}
+	/* No save until the process runs: what a crash leaves before that (a
+	 * pin no state names, cached attachments of a container with none) is
+	 * found by `pontoon gc` without the state. */
 	for (size_t i = 0; i < o->n_nets; i++) {
 		_cleanup_json_ json_t *caps = caps_for(o, i);
 		char ifname[24];
 
 		snprintf(ifname, sizeof(ifname), "eth%zu", i);
 		r = attach_network(state, nets[i], ifname, caps, o->aliases);
-		if (r >= 0)
-			r = ctr_save(state);
 		if (r < 0)
 			goto fail;
 	}

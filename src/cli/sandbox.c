@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -39,28 +40,46 @@ static int netns_dir_ready(void)
 	return 0;
 }
 
-static int lo_up(const char *path)
+/* Brings lo up in the calling thread's current namespace. */
+static int lo_up_here(void)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_nl_ struct nl_sock *nl = NULL;
-	struct link_info li;
-	int r;
+	int r = nl_open(&nl);
 
-	r = netns_open(path, &fd);
 	if (r >= 0)
-		r = nl_open_in_netns(fd, &nl);
-	if (r >= 0)
-		r = link_get_by_name(nl, "lo", &li);
-	if (r >= 0)
-		r = link_set_up(nl, li.ifindex);
-	return r < 0 ? pt_err_wrap(r, "cannot bring lo up in %s", path) : 0;
+		r = link_set_up_by_name(nl, "lo");
+	return r;
+}
+
+/* Makes a network namespace, pins it on path and brings its lo up, all from
+ * this thread (no helper process: a fork of the CLI costs more than the
+ * namespace), then returns to the namespace it came from. Not coming back
+ * would run every later step in the wrong namespace, so that aborts. */
+static int netns_make_at(const char *path)
+{
+	_cleanup_close_ int orig = -1;
+	int r = netns_open_current(&orig);
+
+	if (r < 0)
+		return r;
+	if (unshare(CLONE_NEWNET) < 0)
+		return pt_err(-errno, "cannot create a network namespace: %m");
+	r = 0;
+	if (mount("/proc/thread-self/ns/net", path, NULL, MS_BIND, NULL) < 0)
+		r = pt_err(-errno, "cannot pin the network namespace on %s: %m", path);
+	if (r >= 0 && (r = lo_up_here()) < 0)
+		pt_err_wrap(r, "cannot bring lo up in %s", path);
+	if (setns(orig, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "pontoon: cannot return to the original network namespace: %m\n");
+		abort();
+	}
+	return r;
 }
 
 int sandbox_netns_create(const char *name, char **ret_path)
 {
 	_cleanup_free_ char *path = NULL;
-	int fd, status, r;
-	pid_t pid;
+	int fd, r;
 
 	r = netns_dir_ready();
 	if (r < 0)
@@ -71,25 +90,7 @@ int sandbox_netns_create(const char *name, char **ret_path)
 	if (fd < 0)
 		return pt_err(-errno, "cannot create %s: %m", path);
 	close(fd);
-	/* A child makes the namespace and pins it; we stay where we are. */
-	pid = fork();
-	if (pid < 0) {
-		unlink(path);
-		return pt_err(-errno, "fork: %m");
-	}
-	if (pid == 0) {
-		if (unshare(CLONE_NEWNET) < 0)
-			_exit(1);
-		_exit(mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0 ? 2 : 0);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		unlink(path);
-		return pt_err(-EPERM, "cannot create network namespace %s (%s failed)", path,
-			      WIFEXITED(status) && WEXITSTATUS(status) == 1 ? "unshare" : "bind mount");
-	}
-	r = lo_up(path);
+	r = netns_make_at(path);
 	if (r < 0) {
 		sandbox_netns_remove(path);
 		return r;

@@ -285,23 +285,43 @@ int ipam_store_last_reserved(struct ipam_store *s, unsigned set, struct ip_addr 
 	return ipam_store_parse_last_reserved(buf, (size_t)n, ret);
 }
 
+/* Rewritten in place, not through a temporary file and a rename: it is a
+ * hint (where the next search starts), every reader holds the lock, and a
+ * file torn by a crash reads as no hint. A new inode per ADD would cost
+ * more than the rest of the reservation. */
+static int open_hint(int dir_fd, const char *name)
+{
+	struct stat st;
+	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	else if (errno != ELOOP && errno != ENXIO)
+		return -errno;
+	/* Not a regular file (a planted symlink, a FIFO): replace it, as the
+	 * rename of a new file would, and never write through it. */
+	if (unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
 int ipam_store_set_last_reserved(struct ipam_store *s, unsigned set, const struct ip_addr *ip)
 {
-	char name[64], tmp[80], text[IP_ADDR_STRLEN];
+	char name[64], text[IP_ADDR_STRLEN];
 	_cleanup_close_ int fd = -1;
 	size_t len;
 
 	snprintf(name, sizeof(name), LAST_IP_PREFIX "%u", set);
-	snprintf(tmp, sizeof(tmp), "%s" TMP_SUFFIX, name);
 	len = strlen(ip_addr_format(ip, text));
-	/* One fixed temporary name is enough: the lock is held. */
-	fd = openat(s->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = open_hint(s->dir_fd, name);
 	if (fd < 0)
-		return pt_err_code(-errno, CNI_ERR_IO, "cannot write %s: %m", tmp);
-	if (write(fd, text, len) != (ssize_t)len || close(TAKE_FD(fd)) < 0)
-		return pt_err_code(-EIO, CNI_ERR_IO, "cannot write %s", tmp);
-	if (renameat(s->dir_fd, tmp, s->dir_fd, name) < 0)
-		return pt_err_code(-errno, CNI_ERR_IO, "cannot rename %s: %m", tmp);
+		return pt_err_code(fd, CNI_ERR_IO, "cannot write %s: %s", name, strerror(-fd));
+	if (pwrite(fd, text, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) < 0 ||
+	    close(TAKE_FD(fd)) < 0)
+		return pt_err_code(-EIO, CNI_ERR_IO, "cannot write %s", name);
 	return 0;
 }
 
