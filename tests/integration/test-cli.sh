@@ -34,7 +34,13 @@ cli_cleanup_procs() {
 		case "$(cat "$p/comm" 2>/dev/null)" in pontoon|sleep|socat|python3|nc) kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
 	done
 }
-trap 'cli_cleanup_procs; pt_cleanup' EXIT
+# Pins and mounts a failed case left (its endroot never ran): unmounted
+# so that the temporary directory can go.
+cli_cleanup_mounts() {
+	awk -v t="$PT_TMP/" 'index($2, t) == 1 { print $2 }' /proc/self/mounts | sort -r |
+		while read -r m; do umount -l "$m"; done
+}
+trap 'cli_cleanup_procs; cli_cleanup_mounts; pt_cleanup' EXIT
 
 pt() { "$PONTOON" "$@"; }
 # Expects exit code CODE from pontoon ARGS; the error must be one line.
@@ -232,8 +238,8 @@ case_publish() {
 		socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo hello-from-w1'
 	pt exec w1 -- socat TCP-LISTEN:92,fork,reuseaddr SYSTEM:'echo range-92' &
 	echo $! >>"$PT_TMP/pids"
-	wait_until 5 pt exec w1 -- sh -c 'ss -ltn | grep -q ":80 "' || fail "server did not start"
-	sleep 0.3
+	wait_until 5 pt exec w1 -- sh -c 'ss -ltn | grep -q ":80 " && ss -ltn | grep -q ":92 "' ||
+		fail "servers on 80 and 92 did not start"
 	out=$(fetch_out 192.0.2.1 8080)
 	assert_contains "$out" "hello-from-w1" "TCP through -p from outside"
 	out=$(fetch_out 192.0.2.1 9002)
@@ -309,6 +315,35 @@ case_gc_after_kill() {
 	endroot
 }
 
+# gc lists every live container as valid for the CNI GC, however many
+# share a network: 300 clones of one live container (same supervisor, same
+# namespace) with cached attachments; gc must DEL none of them, or it would
+# take the real container's eth0 (an early gc listed only the first 256).
+case_gc_many_live() {
+	newroot gcmany
+	local real id state cache i n=300 rdir sdir
+	assert_ok pt network create g2
+	assert_ok pt run -d --name zreal --net g2 -- sleep 300
+	sdir="$PONTOON_ROOT/run/pontoon/containers"
+	rdir="$PONTOON_ROOT/var/lib/pontoon/results"
+	state=$(<"$sdir/zreal.json")
+	id=$(jq -r .id <<<"$state")
+	cache=$(<"$rdir/g2-$id-eth0")
+	for i in $(seq -w 1 $n); do
+		local cid="c${i}${id:4}" s c
+		s=${state//\"$id\"/\"$cid\"}
+		printf '%s' "${s//\"name\": \"zreal\"/\"name\": \"c$i\"}" >"$sdir/c$i.json"
+		c=${cache//\"$id\"/\"$cid\"}
+		printf '%s' "$c" >"$rdir/g2-$cid-eth0"
+	done
+	assert_eq $((n + 1)) "$(pt ps --json | jq '[.[] | select(.status == "running")] | length')" "live containers"
+	pt gc >/dev/null || fail "gc failed"
+	assert_eq $((n + 1)) "$(ls "$rdir" | wc -l)" "cached attachments after gc"
+	pt exec zreal -- ip -o addr show eth0 >/dev/null 2>&1 || fail "gc took zreal's eth0"
+	rm -f "$sdir"/c[0-9]*.json "$rdir"/g2-c[0-9]*-eth0
+	endroot
+}
+
 # ---------------------------------------------------------------- compatibility
 
 case_reference_conflist() {
@@ -373,6 +408,7 @@ run_case bad-input case_bad_input
 run_case publish case_publish
 run_case multi-network case_multi_network
 run_case gc-after-kill case_gc_after_kill
+run_case gc-many-live case_gc_many_live
 run_case reference-conflist case_reference_conflist
 run_case reference-plugins case_reference_plugins
 run_case demo case_demo
