@@ -947,25 +947,33 @@ static void container_addrs(struct nl_sock *nl, const char *ifname,
 	}
 }
 
-/* Removes the container's end under its final or its temporary name (a
- * crashed ADD may have left either); gone already is fine. */
-static int delete_container_links(struct cni_call *c, bool want_addrs,
-				  struct ip_prefix **ret_addrs, size_t *ret_n)
+/* A netlink socket in the container's namespace, or NULL when the
+ * namespace is gone already (nothing of the container is left there). */
+static int open_container_nl(struct cni_call *c, struct nl_sock **ret)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_nl_ struct nl_sock *nl = NULL;
-	char host[IFNAMSIZ], tmp[IFNAMSIZ];
 	int r;
 
+	*ret = NULL;
+	if (!c->env->netns || !*c->env->netns)
+		return 0;
 	r = netns_open(c->env->netns, &fd);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return pt_err_wrap(r, "failed to open netns \"%s\"", c->env->netns);
-	if ((r = nl_open_in_netns(fd, &nl)) < 0)
+	if ((r = nl_open_in_netns(fd, ret)) < 0)
 		return pt_err_wrap(r, "cannot open netlink in netns \"%s\"", c->env->netns);
-	if (want_addrs)
-		container_addrs(nl, c->env->ifname, ret_addrs, ret_n);
+	return 0;
+}
+
+/* Removes the container's end under its final or its temporary name (a
+ * crashed ADD may have left either); gone already is fine. */
+static int delete_container_links(struct cni_call *c, struct nl_sock *nl)
+{
+	char host[IFNAMSIZ], tmp[IFNAMSIZ];
+	int r;
+
 	veth_names(c->env, host, tmp);
 	if ((r = delete_veth(nl, c->env->ifname)) < 0)
 		return r;
@@ -1016,23 +1024,34 @@ static int teardown_spoofchk(struct cni_call *c, const struct bridge_conf *b)
 	return r < 0 ? pt_err_wrap(r, "failed to tear down macspoofchk") : 0;
 }
 
+/* The rules go first and the veth last: a transaction that deleted
+ * elements makes the next close of any netfilter socket wait for an RCU
+ * grace period (nf_tables flushes its destroy work), and the veth's delete
+ * waits for one anyway; by the time the process lets its nft socket go
+ * (nft_handle_close keeps it), there is nothing left to wait for. */
 static int bridge_del(struct cni_call *c)
 {
 	_cleanup_free_ struct ip_prefix *addrs = NULL;
+	_cleanup_nl_ struct nl_sock *cnl = NULL;
 	struct bridge_conf b;
+	bool masq;
 	size_t n = 0;
 	int r;
 
 	if ((r = bridge_conf_parse(c, &b)) < 0)
 		return r;
-	if (c->env->netns && *c->env->netns &&
-	    (r = delete_container_links(c, b.ip_masq && b.ipam_type, &addrs, &n)) < 0)
+	masq = b.ip_masq && b.ipam_type;
+	if ((r = open_container_nl(c, &cnl)) < 0)
 		return r;
-	if ((r = ipam_del(c, &b)) < 0)
+	if (cnl && masq)
+		container_addrs(cnl, c->env->ifname, &addrs, &n);
+	if (masq && (r = teardown_masquerade(c, addrs, n)) < 0)
 		return r;
 	if (b.macspoofchk && (r = teardown_spoofchk(c, &b)) < 0)
 		return r;
-	return b.ip_masq && b.ipam_type ? teardown_masquerade(c, addrs, n) : 0;
+	if (cnl && (r = delete_container_links(c, cnl)) < 0)
+		return r;
+	return ipam_del(c, &b);
 }
 
 /* ---- CHECK ---------------------------------------------------------------- */

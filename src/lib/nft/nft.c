@@ -23,11 +23,25 @@ struct nft_handle {
 	bool table_created;	/* ... made by this handle */
 };
 
+/* One libnftables context per process, kept until the process ends. The
+ * in-process plugins of a chain share it (one context, one cache), and its
+ * socket is never closed early: after a transaction that deleted elements,
+ * the next close of any netfilter socket waits for an RCU grace period
+ * (nf_tables flushes its destroy work on NETLINK_URELEASE), 8-10 ms here;
+ * at the process's end that wait has usually passed during other work. */
+static struct nft_handle *shared;
+
 int nft_handle_open(struct nft_handle **ret)
 {
 	const struct libnft *lib;
 	struct nft_handle *h;
-	int r = libnft_get(&lib);
+	int r;
+
+	if (shared) {
+		*ret = shared;
+		return 0;
+	}
+	r = libnft_get(&lib);
 
 	if (r < 0)
 		return r;
@@ -44,14 +58,20 @@ int nft_handle_open(struct nft_handle **ret)
 		nft_handle_close(h);
 		return pt_err(-ENOMEM, "nft: cannot buffer libnftables output");
 	}
-	*ret = h;
+	*ret = shared = h;
 	return 0;
 }
 
+/* The shared context stays for the next user (see above); whether this
+ * user made the table is its own news. */
 void nft_handle_close(struct nft_handle *h)
 {
 	if (!h)
 		return;
+	if (h == shared) {
+		h->table_created = false;
+		return;
+	}
 	if (h->ctx)
 		h->lib->ctx_free(h->ctx);
 	free(h);
@@ -157,8 +177,13 @@ int nft_apply(struct nft_handle *h, const char *what, const char *script)
 					   NFT_FAMILY, NFT_TABLE);
 		h->table_known = r > 0;
 	}
-	if (h->table_known)
-		return nft_run(h, what, script);
+	if (h->table_known) {
+		r = nft_run(h, what, script);
+		if (r != -ENOENT || nft_table_exists() != 0)
+			return r;
+		h->table_known = false;	/* removed since this process saw it */
+		pt_err_clear();
+	}
 
 	nft_script_init(&all);
 	nft_base_render(&all);
@@ -231,7 +256,11 @@ static struct nlmsghdr *get_request(char *buf, uint16_t msg, int family)
 
 	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = (unsigned)time(NULL);
+	static unsigned seq;
+
+	if (!seq)
+		seq = (unsigned)time(NULL);
+	nlh->nlmsg_seq = ++seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = (uint8_t)family;
 	nfg->version = NFNETLINK_V0;
@@ -247,29 +276,31 @@ static int table_exists_on(struct mnl_socket *nl, int family, const char *table)
 	return ask_exists(nl, nlh, buf, sizeof(buf));
 }
 
-static struct mnl_socket *nfnl_open(void)
+/* The socket for these questions, opened once and kept until the process
+ * ends: closing a netfilter socket after a transaction deleted elements
+ * waits for an RCU grace period (see nft_handle_open). NULL with errno set
+ * when it cannot be opened. */
+static struct mnl_socket *nfnl_query_socket(void)
 {
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	static struct mnl_socket *nl;
 
+	if (nl)
+		return nl;
+	nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int e = errno;
 		mnl_socket_close(nl);
+		nl = NULL;
 		errno = e;
-		return NULL;
 	}
 	return nl;
 }
 
 int nft_table_exists_in(int family, const char *table)
 {
-	struct mnl_socket *nl = nfnl_open();
-	int r;
+	struct mnl_socket *nl = nfnl_query_socket();
 
-	if (!nl)
-		return -errno;
-	r = table_exists_on(nl, family, table);
-	mnl_socket_close(nl);
-	return r;
+	return nl ? table_exists_on(nl, family, table) : -errno;
 }
 
 int nft_table_exists(void)
@@ -299,15 +330,10 @@ static int elem_get_on(struct mnl_socket *nl, const char *set, const void *key, 
 
 int nft_set_has_port(const char *set, uint16_t port)
 {
-	struct mnl_socket *nl = nfnl_open();
+	struct mnl_socket *nl = nfnl_query_socket();
 	uint16_t key = htons(port);
-	int r;
 
-	if (!nl)
-		return -errno;
-	r = elem_get_on(nl, set, &key, sizeof(key));
-	mnl_socket_close(nl);
-	return r;
+	return nl ? elem_get_on(nl, set, &key, sizeof(key)) : -errno;
 }
 
 /* ---- the base ruleset ---- */
@@ -333,7 +359,24 @@ int nft_set_has_port(const char *set, uint16_t port)
  *  - forward (filter), -10: the firewall plugin's isolation drops, before
  *    iptables' FORWARD (0). Its accepts end only pontoon's own chain: a drop
  *    in another table (Docker's FORWARD policy DROP) still drops
- *    (docs/nat.md, "Next to Docker"). */
+ *    (docs/nat.md, "Next to Docker").
+ *  - input (filter), -10: the firewall plugin's hostAccess and
+ *    blockedDestinations drops for traffic to the host itself. After
+ *    conntrack (-200) so `ct state` is known, and before iptables-nft's
+ *    INPUT (0) and firewalld's (filter + 10), so a packet pontoon drops is
+ *    never counted, logged or answered (REJECT) by their rules; a drop is
+ *    final whatever the order, and pontoon's one accept (replies to
+ *    connections the host opened) ends only its own chain, so it never
+ *    lets through what their rules drop. Published ports are DNATed at
+ *    prerouting and forwarded: this chain never sees them.
+ *  hostAccess "gateway" is `fib daddr type local` (an address of the host)
+ *  and `fib daddr . iif type != local` (not one of the incoming bridge's
+ *  own addresses): the gateway, and the DNS or other services on it, stay
+ *  reachable; broadcast and multicast are not local and pass.
+ *  Blocked ranges drop only what is not a reply (`ct state` new, invalid,
+ *  untracked): `ct state != established,related` would compare the whole
+ *  state with the two bits at once (always true); a client in a blocked
+ *  range that connects to a published port still gets its replies. */
 static const char base_ruleset[] =
 	"create table inet pontoon\n"
 	"table inet pontoon {\n"
@@ -374,6 +417,12 @@ static const char base_ruleset[] =
 	"\tset iso_br { type ifname; }\n"
 	"\tset iso_self { type ifname . ifname; }\n"
 	"\tset isolated_self { type ifname . ifname; }\n"
+	"\t# firewall: bridges whose containers reach only the bridge's own addresses\n"
+	"\t# on the host (hostAccess gateway); bridge . destination range that the\n"
+	"\t# bridge's containers must not reach (blockedDestinations)\n"
+	"\tset hostgw_br { type ifname; }\n"
+	"\tset blocked4 { type ifname . ipv4_addr; flags interval; }\n"
+	"\tset blocked6 { type ifname . ipv6_addr; flags interval; }\n"
 	"\tchain guard {\n"
 	"\t\ttype filter hook prerouting priority -110; policy accept;\n"
 	"\t\tiif != \"lo\" ip daddr 127.0.0.0/8 drop\n"
@@ -418,10 +467,19 @@ static const char base_ruleset[] =
 	"\t\tiifname . oifname @isolated_self drop\n"
 	"\t\toifname @iso_br iifname @fw_br iifname . oifname != @iso_self drop\n"
 	"\t\tiifname @iso_br oifname @fw_br iifname . oifname != @iso_self drop\n"
+	"\t\tct state new,invalid,untracked iifname . ip daddr @blocked4 drop\n"
+	"\t\tct state new,invalid,untracked iifname . ip6 daddr @blocked6 drop\n"
 	"\t\tip daddr @fw4 ct state established,related accept\n"
 	"\t\tip saddr @fw4 accept\n"
 	"\t\tip6 daddr @fw6 ct state established,related accept\n"
 	"\t\tip6 saddr @fw6 accept\n"
+	"\t}\n"
+	"\tchain input {\n"
+	"\t\ttype filter hook input priority -10; policy accept;\n"
+	"\t\tct state established,related accept\n"
+	"\t\tiifname . ip daddr @blocked4 drop\n"
+	"\t\tiifname . ip6 daddr @blocked6 drop\n"
+	"\t\tiifname @hostgw_br fib daddr type local fib daddr . iif type != local drop\n"
 	"\t}\n"
 	"\tchain postrouting {\n"
 	"\t\ttype nat hook postrouting priority 110; policy accept;\n"
