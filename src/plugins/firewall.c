@@ -10,9 +10,16 @@
  * An accept in pontoon's table does not override a drop in another table
  * (Docker's FORWARD policy DROP): docs/nat.md, "Next to Docker".
  *
+ * pontoon's additions (docs/security.md, "What a container can reach"):
+ * `hostAccess` "all" (default) or "gateway": the network's containers reach,
+ * on the host itself, only the addresses of their own bridge;
+ * `blockedDestinations` ["169.254.169.254/32", ...]: IPv4 and IPv6 ranges
+ * the network's containers cannot reach, forwarded or on the host.
+ *
  * ADD: elements → prevResult passed on. DEL: the container's addresses
  * removed (by comment without prevResult); the bridge's elements stay until
- * GC finds the network without containers. CHECK: the addresses present. */
+ * GC finds the network without containers. CHECK: the addresses, hostgw_br
+ * and the blocked ranges present. */
 #include <errno.h>
 #include <string.h>
 
@@ -28,16 +35,54 @@
 
 struct fw_call {
 	struct ip_prefix ips[FW_MAX_IPS];
+	struct ip_prefix blocked[NFT_FW_MAX_BLOCKED];
 	struct nft_firewall_req req;
 };
 
-static int fw_conf(json_t *conf, enum nft_ingress_policy *ret)
+/* The plugin's own fields of the config. */
+struct fw_conf {
+	enum nft_ingress_policy policy;
+	enum nft_host_access host_access;
+	struct ip_prefix *blocked;	/* NFT_FW_MAX_BLOCKED of the caller's */
+	size_t n_blocked;
+};
+
+/* blockedDestinations: CIDRs ("ADDRESS/LEN", IPv4 or IPv6; host bits are
+ * ignored), each refused with the field and its index when it is not one. */
+static int fw_blocked(json_t *conf, struct fw_conf *c)
 {
-	const char *backend = NULL, *policy = NULL, *s = NULL;
+	json_t *list = NULL, *v;
+	size_t i;
+	int r = json_opt_array(conf, "blockedDestinations", "config", &list);
+
+	if (r < 0 || !list)
+		return r;
+	if (json_array_size(list) > NFT_FW_MAX_BLOCKED)
+		return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
+				   "blockedDestinations: at most %d ranges, got %zu",
+				   NFT_FW_MAX_BLOCKED, json_array_size(list));
+	json_array_foreach(list, i, v) {
+		const char *t = json_string_value(v);
+
+		if (!t || strlen(t) != json_string_length(v))
+			return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
+					   "blockedDestinations[%zu]: must be a CIDR string", i);
+		if (ip_prefix_parse(t, &c->blocked[i]) < 0)
+			return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
+					   "blockedDestinations[%zu]: not a CIDR: \"%.64s\"", i, t);
+	}
+	c->n_blocked = json_array_size(list);
+	return 0;
+}
+
+static int fw_conf(json_t *conf, struct fw_conf *c)
+{
+	const char *backend = NULL, *policy = NULL, *host = NULL, *s = NULL;
 	int r;
 
 	if ((r = json_opt_string(conf, "backend", "config", &backend)) < 0 ||
 	    (r = json_opt_string(conf, "ingressPolicy", "config", &policy)) < 0 ||
+	    (r = json_opt_string(conf, "hostAccess", "config", &host)) < 0 ||
 	    (r = json_opt_string(conf, "iptablesAdminChainName", "config", &s)) < 0 ||
 	    (r = json_opt_string(conf, "firewalldZone", "config", &s)) < 0)
 		return r;
@@ -46,19 +91,22 @@ static int fw_conf(json_t *conf, enum nft_ingress_policy *ret)
 		return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
 				   "backend: must be \"iptables\" or \"firewalld\" (pontoon uses "
 				   "nftables for both), got \"%s\"", backend);
-	if (nft_ingress_policy_parse(policy, ret) < 0)
+	if (nft_ingress_policy_parse(policy, &c->policy) < 0)
 		return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
 				   "ingressPolicy: must be \"open\", \"same-bridge\" or \"isolated\", "
 				   "got \"%s\"", policy);
-	return 0;
+	if (nft_host_access_parse(host, &c->host_access) < 0)
+		return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
+				   "hostAccess: must be \"all\" or \"gateway\", got \"%.64s\"", host);
+	return fw_blocked(conf, c);
 }
 
 static int fw_prepare(struct cni_call *c, struct fw_call *f)
 {
 	const struct cni_result *res = c->conf->prev_result;
-	enum nft_ingress_policy policy;
+	struct fw_conf conf = { .blocked = f->blocked };
 	size_t n = 0;
-	int r = fw_conf(c->conf->json, &policy);
+	int r = fw_conf(c->conf->json, &conf);
 
 	if (r < 0)
 		return r;
@@ -70,9 +118,12 @@ static int fw_prepare(struct cni_call *c, struct fw_call *f)
 		.ifname = c->env->ifname,
 		/* the reference takes the bridge from the first interface */
 		.bridge = res && res->n_interfaces ? res->interfaces[0].name : NULL,
-		.policy = policy,
+		.policy = conf.policy,
+		.host_access = conf.host_access,
 		.ips = f->ips,
 		.n_ips = n,
+		.blocked = f->blocked,
+		.n_blocked = conf.n_blocked,
 	};
 	return 0;
 }

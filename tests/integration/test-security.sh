@@ -8,8 +8,11 @@
 #   pt-<pid>-host (plugins run here, br-sa 10.99.0.1/24, br-sb 10.98.0.1/24)
 #     |-- veth -- pt-<pid>-s1  10.99.0.x   (network "ptnet", bridge br-sa)
 #     |-- veth -- pt-<pid>-s2  10.99.0.y   (network "ptnet", bridge br-sa)
-#     `-- veth -- pt-<pid>-s3  10.98.0.z   (network "other", bridge br-sb)
+#     |-- veth -- pt-<pid>-s3  10.98.0.z   (network "other", bridge br-sb)
+#     `-- mdv 192.0.2.1/24 -- pt-<pid>-meta 192.0.2.2/24, 169.254.169.254/32
+#         (a metadata server, reached through the host; the "reach" cases)
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/portmap-lib.sh"	# pm_serve, pm_expect: TCP/UDP servers and clients
 
 pt_host_new
 ns_new s1 s2 s3 x
@@ -221,9 +224,17 @@ run_case security-cni-args bad_cni_args
 # The usual setup: each network's bridge is its containers' default gateway,
 # with macspoofchk (MAC and, pontoon's default, source address pinned) and
 # the firewall plugin chained after bridge with ingressPolicy same-bridge.
+# pontoon's additions: "ptnet" keeps hostAccess all (the default) and blocks
+# the metadata address and the host's address on the metadata link
+# (blockedDestinations); "other" has hostAccess gateway and no block list.
+# The reference's firewall ignores both fields.
 CONF=$(bridge_conf '.bridge = "br-sa" | .isDefaultGateway = true | .macspoofchk = true')
 OTHER=$(PT_SUBNET4=10.98.0.0/24 bridge_conf '.name = "other" | .bridge = "br-sb" | .isDefaultGateway = true')
-fw() { jq -c -n --arg n "$1" '{cniVersion: "1.0.0", name: $n, type: "firewall", ingressPolicy: "same-bridge"}'; }
+fw() {
+	local extra='.blockedDestinations = ["169.254.169.254/32", "fd00:ec2::254/128", "192.0.2.1/32"]'
+	[ "$1" = other ] && extra='.hostAccess = "gateway"'
+	jq -c -n --arg n "$1" "{cniVersion: \"1.0.0\", name: \$n, type: \"firewall\", ingressPolicy: \"same-bridge\"} | $extra"
+}
 member() { # NS CID CONF NETNAME
 	cni_add "$1" "$2" eth0 "$3" 2>/dev/null
 	cni_add "$1" "$2" eth0 "$(conf_prev "$(fw "$4")" "$PT_RESULT")" 2>/dev/null
@@ -252,16 +263,71 @@ other_network() {
 }
 run_case security-reach-other-network other_network
 
-# The firewall plugin filters forwarded traffic only (pontoon's forward
-# chain); nothing filters what a container sends to the host itself. So the
-# host's address on another network answers: asserted as today's behaviour
-# (docs/security.md "What a container can reach").
+# The metadata server's namespace, joined to the host by its own link; a
+# TCP and UDP server on every address of the host plays its services (port
+# 7100) and DNS responder (port 53).
+ns_new meta
+ipn host link add mdv type veth peer name eth0 netns "$(ns meta)"
+ipn host addr add 192.0.2.1/24 dev mdv
+ipn host link set mdv up
+ipn meta addr add 192.0.2.2/24 dev eth0
+ipn meta addr add 169.254.169.254/32 dev eth0
+ipn meta link set eth0 up
+ipn meta route add default via 192.0.2.1 src 169.254.169.254	# UDP answers from the address asked
+ipn host route add 169.254.169.254/32 via 192.0.2.2
+nsx host sysctl -qw net.ipv4.ip_forward=1
+
+# What a container reaches on the host itself (docs/security.md "What a
+# container can reach"). hostAccess all (ptnet, and the reference): every
+# address of the host answers, on any network. hostAccess gateway (other):
+# only the addresses of the container's own bridge — its gateway, and DNS
+# on it — while the host's address on another bridge and on another link
+# are dropped in pontoon's input chain. The control: with the network's
+# hostgw_br element removed, the same packets are answered.
 host_addresses() {
+	pm_serve host host 7100
+	pt_spawn nsx host socat UDP4-RECVFROM:53,fork SYSTEM:"echo dns"
 	ping_ok s1 10.99.0.1
 	ping_ok s1 10.98.0.1
+	pm_expect tcp s1 10.98.0.1 7100 "^host $IP1 *$"
+	pt_reference && { ping_ok s3 10.99.0.1; return 0; }
+	ping_ok s3 10.98.0.1
+	pm_expect tcp s3 10.98.0.1 7100 "^host $IP3 *$"
+	pm_expect udp s3 10.98.0.1 53 "^dns"
+	ping_fails s3 10.99.0.1
+	ping_fails s3 192.0.2.1
+	pm_expect_none tcp s3 10.99.0.1 7100
+	pm_expect_none tcp s3 192.0.2.1 7100
+	pm_expect_none udp s3 10.99.0.1 53
+	nsx host nft delete element inet pontoon hostgw_br '{ "br-sb" }'
 	ping_ok s3 10.99.0.1
+	pm_expect tcp s3 192.0.2.1 7100 "^host $IP3 *$"
+	nsx host nft add element inet pontoon hostgw_br '{ "br-sb" comment "other" }'
+	ping_fails s3 10.99.0.1
 }
 run_case security-reach-host host_addresses
+
+# A metadata server at 169.254.169.254, reached through the host (forwarded):
+# ptnet blocks it (blockedDestinations), other does not. The control: with
+# ptnet's element removed, the same request is answered. The host's own
+# 192.0.2.1, also in ptnet's list, is dropped in the input chain while
+# ptnet's hostAccess all still lets it reach the host's other addresses.
+metadata() {
+	pontoon_only "blockedDestinations is pontoon's addition to the firewall plugin"
+	pm_serve meta meta 80
+	pm_expect tcp s3 169.254.169.254 80 "^meta $IP3 *$"
+	pm_expect udp s3 169.254.169.254 80 "^meta $IP3 *$"
+	pm_expect_none tcp s1 169.254.169.254 80
+	pm_expect_none udp s1 169.254.169.254 80
+	ping_fails s1 169.254.169.254
+	pm_expect_none tcp s1 192.0.2.1 7100
+	pm_expect tcp s1 10.98.0.1 7100 "^host $IP1 *$"
+	nsx host nft delete element inet pontoon blocked4 '{ "br-sa" . 169.254.169.254/32 }'
+	pm_expect tcp s1 169.254.169.254 80 "^meta $IP1 *$"
+	nsx host nft add element inet pontoon blocked4 '{ "br-sa" . 169.254.169.254/32 comment "ptnet" }'
+	pm_expect_none tcp s1 169.254.169.254 80
+}
+run_case security-reach-metadata metadata
 
 # A container that takes another's address: macspoofchk with pontoon's
 # source-address check (ipspoofchk, on by default) drops it in the bridge

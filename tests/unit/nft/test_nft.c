@@ -488,6 +488,53 @@ static void test_firewall(void **state)
 	assert_int_equal(nft_ingress_policy_parse("closed", &p), -EINVAL);
 }
 
+/* hostAccess gateway and blockedDestinations: per-network elements with the
+ * network's comment; host bits cleared, a range inside another (or a
+ * duplicate) left out, since an interval set refuses overlapping elements. */
+static void test_firewall_host_blocked(void **state)
+{
+	struct ip_prefix a[] = { pfx("10.99.0.5/24") };
+	struct ip_prefix b[] = { pfx("169.254.169.254/32"), pfx("10.1.2.3/8"), pfx("10.1.0.0/16"),
+				 pfx("fd00:ec2::254/128"), pfx("169.254.169.254/32"),
+				 pfx("0.0.0.0/0"), pfx("fd00::/8") };
+	struct nft_firewall_req r = { .network = "ptnet", .container_id = "ctr-1", .ifname = "eth0",
+				      .bridge = "cni0", .policy = NFT_INGRESS_OPEN,
+				      .host_access = NFT_HOST_GATEWAY, .ips = a, .n_ips = 1,
+				      .blocked = b, .n_blocked = 5 };
+	struct nft_script s = { 0 };
+	enum nft_host_access h;
+
+	(void)state;
+	assert_int_equal(nft_firewall_render_add(&r, &s), 0);
+	golden("firewall-host-blocked", nft_script_text(&s));
+	nft_script_free(&s);
+	/* 0.0.0.0/0 covers every IPv4 range; fd00::/8 the IPv6 one. */
+	r.n_blocked = 7;
+	r.host_access = NFT_HOST_ALL;
+	assert_int_equal(nft_firewall_render_add(&r, &s), 0);
+	golden("firewall-blocked-all", nft_script_text(&s));
+	nft_script_free(&s);
+	/* DEL leaves the network's elements to GC, as fw_br. */
+	assert_int_equal(nft_firewall_render_del(&r, &s), 0);
+	assert_null(strstr(nft_script_text(&s), "blocked"));
+	nft_script_free(&s);
+	r.bridge = NULL;	/* no bridge to key them on: refused */
+	assert_int_equal(nft_firewall_render_add(&r, &s), -EINVAL);
+	nft_script_free(&s);
+	r.n_blocked = 0;
+	r.host_access = NFT_HOST_GATEWAY;
+	assert_int_equal(nft_firewall_render_add(&r, &s), -EINVAL);
+	nft_script_free(&s);
+	assert_int_equal(nft_host_access_parse("gateway", &h), 0);
+	assert_int_equal(h, NFT_HOST_GATEWAY);
+	assert_int_equal(nft_host_access_parse(NULL, &h), 0);
+	assert_int_equal(h, NFT_HOST_ALL);
+	assert_int_equal(nft_host_access_parse("all", &h), 0);
+	assert_int_equal(h, NFT_HOST_ALL);
+	assert_int_equal(nft_host_access_parse("none", &h), -EINVAL);
+	assert_int_equal(nft_host_access_parse("Gateway", &h), -EINVAL);
+}
+
 static void test_spoofchk(void **state)
 {
 	struct ip_prefix a[] = { pfx("10.99.0.5/24"), pfx("fd99::5/64") };
@@ -538,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_json_expr),
 		cmocka_unit_test(test_json_expr_quoting),
 		cmocka_unit_test(test_firewall),
+		cmocka_unit_test(test_firewall_host_blocked),
 		cmocka_unit_test(test_spoofchk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
