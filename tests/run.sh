@@ -222,8 +222,9 @@ fi
 # Fuzz targets of a clang build configured with -Dfuzz=true
 # (PONTOON_FUZZ_BUILD, default SRC/build-fuzz; PONTOON_FUZZ_SECONDS per
 # target, default 20), the plugins of RELEASE_BUILD under valgrind, crash
-# and concurrency torture with ASAN_BUILD's plugins. Each prints ok/FAIL/skip
-# lines, counted like the scripts', and its figures. See docs/fuzzing.md.
+# and concurrency torture with ASAN_BUILD's plugins (cli-crash: with its
+# pontoon CLI too). Each prints ok/FAIL/skip lines, counted like the
+# scripts', and its figures. See docs/fuzzing.md.
 say "== hardening: fuzzing, valgrind, crash and concurrency torture"
 FUZZ_BUILD=${PONTOON_FUZZ_BUILD:-$SRC/build-fuzz}
 HARDENING=()
@@ -253,14 +254,14 @@ else
 			NSKIP=$((NSKIP + 1))
 		fi
 	fi
-	for s in torture/crash torture/concurrency; do
+	for s in torture/crash torture/cli-crash torture/concurrency; do
 		selected "$s" || continue
 		run_script "$s"
 		HARDENING+=("$s")
 	done
 fi
 for s in "${HARDENING[@]}"; do
-	grep -h -E '^(fuzz [a-z_]+: |valgrind: |crash torture: |concurrency torture: )' "$LOG/${s//\//-}.out" | sed 's/^/   /'
+	grep -h -E '^(fuzz [a-z_]+: |valgrind: |crash torture: |cli crash torture: |concurrency torture: )' "$LOG/${s//\//-}.out" | sed 's/^/   /'
 	count_script "$s"
 done
 # <<< hardening block <<<

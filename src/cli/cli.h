@@ -176,6 +176,8 @@ int dns_stop_unused(const char *net);
 
 /* ---- namespaces, processes ---- */
 
+/* $netns_dir/NAME, malloc'd; NULL when out of memory. */
+char *sandbox_netns_path(const char *name);
 int sandbox_netns_create(const char *name, char **ret_path);
 int sandbox_netns_remove(const char *path);
 /* Forks the container's process: netns (NULL = host's), UTS and mount

@@ -42,6 +42,23 @@ static json_t *attachment_json(const struct cni_conflist *l, const char *ifname,
 	return a;
 }
 
+/* Replaces the entry of att's network (the intent `pontoon run` recorded
+ * before the ADD), or appends att; takes att. */
+static int set_attachment(json_t *nets, json_t *att)
+{
+	const char *name = json_string_value(json_object_get(att, "name"));
+	json_t *old;
+	size_t i;
+
+	json_array_foreach(nets, i, old) {
+		const char *n = json_string_value(json_object_get(old, "name"));
+
+		if (n && strcmp(n, name) == 0)
+			return json_array_set_new(nets, i, att) < 0 ? -ENOMEM : 0;
+	}
+	return json_array_append_new(nets, att) < 0 ? -ENOMEM : 0;
+}
+
 int attach_network(json_t *state, const struct cni_conflist *l, const char *ifname, json_t *caps,
 		   json_t *aliases)
 {
@@ -61,8 +78,7 @@ int attach_network(json_t *state, const struct cni_conflist *l, const char *ifna
 	att = attachment_json(l, ifname, res, aliases);
 	if (!att)
 		return -ENOMEM;
-	json_array_append_new(json_object_get(state, "networks"), att);
-	return 0;
+	return set_attachment(json_object_get(state, "networks"), att);
 }
 
 int detach_network(json_t *state, const struct cni_conflist *l)
@@ -212,9 +228,25 @@ static void fds_to_3(int *fds, size_t n)
 		dup2(fds[i], 3 + (int)i);
 }
 
+/* The server's pid file, written by the server's own process before it
+ * reports: a pontoon killed at any moment leaves either no server or one
+ * that the file names, never one holding the network's port unseen. */
+static int dns_write_pid_file(const char *net, pid_t pid)
+{
+	_cleanup_json_ json_t *j = json_pack("{s:i, s:I, s:s}", "pid", (int)pid, "start",
+					     (json_int_t)proc_start_time(pid), "network", net);
+	char path[PATH_MAX + 300];
+
+	if (!j)
+		return -ENOMEM;
+	dns_pid_path(net, path, sizeof(path));
+	return write_json_atomic(path, j);
+}
+
 /* The sockets are bound here, before the server runs: a container that
  * queries at once finds its query queued, so nobody waits for the server to
- * start. The middle child reports the server's pid and exits. */
+ * start. The server's process writes its pid file, then reports its pid;
+ * the middle child only lets it go to init. */
 static int spawn_dns(const struct cni_conflist *l, pid_t *ret_pid)
 {
 	char log[PATH_MAX + 300], nfds[8];
@@ -241,13 +273,15 @@ static int spawn_dns(const struct cni_conflist *l, pid_t *ret_pid)
 	}
 	if (pid == 0) {
 		/* Twice, so the server is nobody's child but init's. */
-		pid_t gc = fork();
+		pid_t gc = fork(), me;
 
-		if (gc != 0) {
-			(void)!write(p[1], &gc, sizeof(gc));
-			_exit(0);
-		}
+		if (gc != 0)
+			_exit(gc < 0);
 		setsid();
+		me = getpid();
+		if (dns_write_pid_file(l->name, me) < 0)
+			_exit(1);
+		(void)!write(p[1], &me, sizeof(me));
 		int devnull = open("/dev/null", O_RDWR);
 		int lf = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
@@ -274,8 +308,6 @@ out:
 
 int dns_ensure(const struct cni_conflist *l)
 {
-	_cleanup_json_ json_t *j = NULL;
-	char path[PATH_MAX + 300];
 	pid_t pid;
 	int r;
 
@@ -286,12 +318,7 @@ int dns_ensure(const struct cni_conflist *l)
 	r = mkdir_p(cli.dns_dir, 0755);
 	if (r >= 0)
 		r = spawn_dns(l, &pid);
-	if (r < 0)
-		return r;
-	j = json_pack("{s:i, s:I, s:s}", "pid", (int)pid, "start", (json_int_t)proc_start_time(pid),
-		      "network", l->name);
-	dns_pid_path(l->name, path, sizeof(path));
-	return write_json_atomic(path, j);
+	return r < 0 ? r : 0;
 }
 
 int dns_stop_unused(const char *net)

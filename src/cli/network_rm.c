@@ -61,8 +61,19 @@ static void remove_bridge(const struct cni_conflist *l)
 	pt_err_clear();
 }
 
+/* With no container left, the CNI GC with no valid attachment lets the
+ * plugins drop what they keep per network (nft elements, reservations a
+ * killed ADD left); its failure does not keep the network. */
+static void gc_network(const struct cni_conflist *l)
+{
+	if (cni_runtime_gc(&cli.rt, l, NULL, 0, NULL) < 0)
+		fprintf(stderr, "pontoon: network %s: GC before removal: %s\n", l->name, pt_err_msg());
+	pt_err_clear();
+}
+
 static int remove_network(const struct cni_conflist *l)
 {
+	gc_network(l);
 	if (!l->path || unlink(l->path) < 0)
 		return cli_error(EXIT_FAIL, "network %s: cannot remove %s: %m", l->name, l->path ? l->path : "(no file)");
 	remove_bridge(l);

@@ -168,6 +168,41 @@ static json_t *caps_for(const struct run_opts *o, size_t i)
 	return caps;
 }
 
+static void ifname_of(size_t i, char *buf, size_t size)
+{
+	snprintf(buf, size, "eth%zu", i);
+}
+
+/* What the container will have, written before any of it exists: its
+ * namespace's pin and an entry per network. A pontoon killed at any later
+ * moment leaves nothing that the release of this state (rm, gc) does not
+ * find: DEL of an attachment never made, or of a pin never mounted,
+ * succeeds. */
+static int record_intent(const struct run_opts *o, json_t *state, struct cni_conflist **nets)
+{
+	const char *name = json_string_value(json_object_get(state, "name"));
+	json_t *list = json_object_get(state, "networks");
+
+	if (!o->host) {
+		char *path = sandbox_netns_path(name);
+
+		if (!path || json_object_set_new(state, "netns", json_string(path)) < 0) {
+			free(path);
+			return -ENOMEM;
+		}
+		free(path);
+	}
+	for (size_t i = 0; i < o->n_nets; i++) {
+		char ifname[24];
+
+		ifname_of(i, ifname, sizeof(ifname));
+		if (json_array_append_new(list, json_pack("{s:s, s:s}", "name", nets[i]->name,
+							  "ifname", ifname)) < 0)
+			return -ENOMEM;
+	}
+	return ctr_save(state);
+}
+
 /* Namespace, attachments, names. On failure everything is released. */
 static int setup(const struct run_opts *o, json_t *state, struct cni_conflist **nets)
 {
@@ -175,23 +210,19 @@ static int setup(const struct run_opts *o, json_t *state, struct cni_conflist **
 	_cleanup_free_ char *netns = NULL;
 	int r;
 
-	r = ctr_save(state);
+	r = record_intent(o, state, nets);
 	if (r < 0)
 		return cli_lib_error(EXIT_FAIL, r, "container %s", name);
 	if (!o->host) {
 		r = sandbox_netns_create(name, &netns);
 		if (r < 0)
 			goto fail;
-		json_object_set_new(state, "netns", json_string(netns));
 	}
-	/* No save until the process runs: what a crash leaves before that (a
-	 * pin no state names, cached attachments of a container with none) is
-	 * found by `pontoon gc` without the state. */
 	for (size_t i = 0; i < o->n_nets; i++) {
 		_cleanup_json_ json_t *caps = caps_for(o, i);
 		char ifname[24];
 
-		snprintf(ifname, sizeof(ifname), "eth%zu", i);
+		ifname_of(i, ifname, sizeof(ifname));
 		r = attach_network(state, nets[i], ifname, caps, o->aliases);
 		if (r < 0)
 			goto fail;

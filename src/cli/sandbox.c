@@ -76,6 +76,13 @@ static int netns_make_at(const char *path)
 	return r;
 }
 
+char *sandbox_netns_path(const char *name)
+{
+	char *path;
+
+	return asprintf(&path, "%s/%s", cli.netns_dir, name) < 0 ? NULL : path;
+}
+
 int sandbox_netns_create(const char *name, char **ret_path)
 {
 	_cleanup_free_ char *path = NULL;
@@ -84,7 +91,8 @@ int sandbox_netns_create(const char *name, char **ret_path)
 	r = netns_dir_ready();
 	if (r < 0)
 		return r;
-	if (asprintf(&path, "%s/%s", cli.netns_dir, name) < 0)
+	path = sandbox_netns_path(name);
+	if (!path)
 		return -ENOMEM;
 	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (fd < 0)

@@ -124,6 +124,23 @@ tt_sanitizer_reports() {
 	done
 }
 
+# tt_ipam_leftovers DIR WHAT: what a host-local data directory still holds
+# besides its lock and hints (reservations, attachment and temporary files),
+# and its lock when somebody holds it; one line each, prefixed by WHAT.
+tt_ipam_leftovers() {
+	local f
+	for f in "$1"/* "$1"/.[!.]*; do
+		[ -e "$f" ] || continue
+		case "${f##*/}" in
+		lock | last_reserved_ip.*) ;;
+		*) echo "$2 file: ${f##*/} ($(tr '\r\n' '  ' <"$f" | cut -c1-60))" ;;
+		esac
+	done
+	[ -e "$1/lock" ] && ! flock -n "$1/lock" true && echo "$2: lock held"
+	return 0
+}
+
+
 # What a network may hold once everything is deleted: lo and the bridge in
 # the host, lo in each container, only lock and last_reserved_ip.* in the
 # dataDir, the lock free. Prints one line per leftover.
@@ -137,16 +154,6 @@ tt_leftovers() { # BRIDGE NETWORK CONTAINER-IDS...
 		ip -n "$(tt_ns "c-$c")" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' |
 			grep -vx lo | sed "s/^/container $c link: /"
 	done
-	if [ -d "$d" ]; then
-		for f in "$d"/* "$d"/.[!.]*; do
-			[ -e "$f" ] || continue
-			case "${f##*/}" in
-			*.tmp) echo "dataDir temporary file: ${f##*/}" ;;
-			lock | last_reserved_ip.*) ;;
-			*) echo "dataDir file: ${f##*/} ($(tr '\r\n' '  ' <"$f" | cut -c1-60))" ;;
-			esac
-		done
-		[ -e "$d/lock" ] && ! flock -n "$d/lock" true && echo "IPAM lock still held"
-	fi
+	[ -d "$d" ] && tt_ipam_leftovers "$d" "dataDir"
 	find "$TT_TMP/root" -type f 2>/dev/null | sed 's/^/file under PONTOON_ROOT: /'
 }

@@ -396,12 +396,21 @@ int cni_runtime_gc(const struct cni_runtime *rt, const struct cni_conflist *l,
 	int r;
 
 	r = del_stale(rt, l, valid, n_valid, &deleted);
-	if (r >= 0 && version_at_least(l, "1.1.0") && !l->disable_gc) {
+	if (r >= 0 && !l->disable_gc) {
+		bool spec_gc = version_at_least(l, "1.1.0");
+
 		extra = valid_attachments(valid, n_valid);
 		if (!extra)
 			return -ENOMEM;
+		/* Below 1.1.0 the spec has no GC, but pontoon's own plugins (run
+		 * in-process) have it at any version: they are asked in 1.1.0,
+		 * so a list written as 1.0.0 for other runtimes still loses
+		 * what a killed ADD left before any result was cached. */
+		if (!spec_gc && json_object_set_new(extra, "cniVersion", json_string("1.1.0")) < 0)
+			return -ENOMEM;
 		for (size_t i = 0; i < l->n_plugins && r >= 0; i++)
-			r = run_plugin(rt, l, i, CNI_CMD_GC, NULL, NULL, NULL, extra, NULL);
+			if (spec_gc || inproc_plugin(rt, l->plugins[i].type))
+				r = run_plugin(rt, l, i, CNI_CMD_GC, NULL, NULL, NULL, extra, NULL);
 	}
 	if (r >= 0 && ret_n_deleted)
 		*ret_n_deleted = deleted;

@@ -565,5 +565,13 @@ int nft_portmap_gc(const char *network, const struct cni_attachment *valid, size
 	ret = nft_handle_open(&h);
 	for (int set = 0; set < HAIRPIN4 && ret >= 0; set++)
 		ret = nft_delete_matching(h, set_names[set], &m);
+	/* The hairpin elements are the network's: they go with its last
+	 * attachment (network rm runs GC with none valid). */
+	if (n_valid == 0) {
+		struct nft_owner_match net = { .how = NFT_MATCH_EXACT, .text = network };
+
+		for (int set = HAIRPIN4; set < PM_NSETS && ret >= 0; set++)
+			ret = nft_delete_matching(h, set_names[set], &net);
+	}
 	return ret < 0 ? pt_err_wrap(ret, "portmap GC of network %s", network) : 0;
 }
