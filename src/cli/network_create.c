@@ -26,6 +26,8 @@ static const struct cli_usage usage = {
 	"  --no-masquerade        containers leave with their own addresses\n"
 	"  --mtu N                MTU of the bridge and the container interfaces\n"
 	"  --isolate POLICY       open, same-bridge (default) or isolated (firewall plugin)\n"
+	"  --host-access WHAT     all (default) or gateway: the host's addresses containers reach\n"
+	"  --block CIDR           drop traffic to CIDR, e.g. 169.254.169.254/32 (repeatable)\n"
 	"  --bridge NAME          bridge name (default: pontoonN)\n",
 };
 
@@ -38,6 +40,9 @@ struct create_opts {
 	bool ipv6, internal, no_masq;
 	long mtu;
 	const char *isolate;
+	const char *host_access;
+	const char *blocked[64];
+	size_t n_blocked;
 	const char *bridge;
 };
 
@@ -270,6 +275,24 @@ static int check_bridge(const struct create_opts *o, struct cni_conflist **nets,
 	return 0;
 }
 
+/* The firewall plugin's entry; hostAccess and blockedDestinations only
+ * when asked for, so other runtimes' firewall plugins read the rest. */
+static json_t *firewall_json(const struct create_opts *o)
+{
+	json_t *fw = json_pack("{s:s, s:s}", "type", "firewall", "ingressPolicy",
+			       o->isolate ? o->isolate : "same-bridge");
+	json_t *blocked = json_array();
+
+	if (fw && o->host_access)
+		json_object_set_new(fw, "hostAccess", json_string(o->host_access));
+	for (size_t i = 0; blocked && i < o->n_blocked; i++)
+		json_array_append_new(blocked, json_string(o->blocked[i]));
+	if (fw && json_array_size(blocked))
+		json_object_set(fw, "blockedDestinations", blocked);
+	json_decref(blocked);
+	return fw;
+}
+
 static int build_conflist(const struct create_opts *o, bool firewall, bool portmap, json_t **ret)
 {
 	_cleanup_json_ json_t *l = NULL;
@@ -289,8 +312,7 @@ static int build_conflist(const struct create_opts *o, bool firewall, bool portm
 		json_array_append_new(plugins, json_pack("{s:s, s:{s:b}, s:b}", "type", "portmap",
 							 "capabilities", "portMappings", true, "snat", true));
 	if (firewall)
-		json_array_append_new(plugins, json_pack("{s:s, s:s}", "type", "firewall", "ingressPolicy",
-							 o->isolate ? o->isolate : "same-bridge"));
+		json_array_append_new(plugins, firewall_json(o));
 	/* 1.0.0 and no "cniVersions": a runtime that would pick 1.1.0 from
 	 * that list fails with plugins that predate it (Debian's 1.1.1). */
 	l = json_pack("{s:s, s:s, s:{s:b, s:s, s:b}, s:o}", "cniVersion", "1.0.0", "name", o->name, "pontoon", "internal", o->internal, "isolate",
@@ -310,6 +332,7 @@ static int parse_opts(int argc, char **argv, struct create_opts *o)
 		{ "internal", no_argument, NULL, 'i' }, { "no-masquerade", no_argument, NULL, 'M' },
 		{ "mtu", required_argument, NULL, 'm' }, { "isolate", required_argument, NULL, 'I' },
 		{ "bridge", required_argument, NULL, 'b' }, { "json", no_argument, NULL, 'j' },
+		{ "host-access", required_argument, NULL, 'H' }, { "block", required_argument, NULL, 'B' },
 		{ 0 },
 	};
 	int c;
@@ -342,6 +365,21 @@ static int parse_opts(int argc, char **argv, struct create_opts *o)
 			o->isolate = optarg;
 			break;
 		case 'b': o->bridge = optarg; break;
+		case 'H':
+			if (strcmp(optarg, "all") && strcmp(optarg, "gateway"))
+				return cli_usage_error(&usage, "--host-access: must be all or gateway, got \"%s\"", optarg);
+			o->host_access = optarg;
+			break;
+		case 'B': {
+			struct ip_prefix p;
+
+			if (ip_prefix_parse(optarg, &p) < 0)
+				return cli_usage_error(&usage, "--block: not a CIDR: \"%s\"", optarg);
+			if (o->n_blocked == ARRAY_SIZE(o->blocked))
+				return cli_usage_error(&usage, "--block: at most %zu ranges", ARRAY_SIZE(o->blocked));
+			o->blocked[o->n_blocked++] = optarg;
+			break;
+		}
 		default:
 			return cli_usage_error(&usage, "unknown or incomplete option \"%s\"", argv[optind - 1]);
 		}
@@ -389,8 +427,9 @@ static int create(struct create_opts *o)
 		r = cli_error(EXIT_CONFLICT, "no free bridge name pontoon0..pontoon999");
 	firewall = r == 0 && cni_plugin_available("firewall");
 	portmap = r == 0 && cni_plugin_available("portmap");
-	if (r == 0 && o->isolate && !firewall)
-		r = cli_error(EXIT_FAIL, "--isolate needs the firewall plugin, which is not in %s", cli.cni_path);
+	if (r == 0 && (o->isolate || o->host_access || o->n_blocked) && !firewall)
+		r = cli_error(EXIT_FAIL, "--isolate, --host-access and --block need the firewall plugin, "
+			      "which is not in %s", cli.cni_path);
 	if (r == 0 && (r = build_conflist(o, firewall, portmap, &doc)) < 0)
 		r = cli_lib_error(EXIT_FAIL, r, "network %s", o->name);
 	if (r == 0 && (r = mkdir_p(cli.conf_dir, 0755)) < 0)

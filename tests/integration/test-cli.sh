@@ -207,6 +207,8 @@ case_bad_input() {
 # ---------------------------------------------------------------- ports
 
 setup_outside() {
+	ip link del uplink 2>/dev/null
+	[ -e "/run/netns/$(ns out)" ] && ns_del out	# an earlier case's
 	ns_new out
 	ip link add uplink type veth peer name eth0 netns "$(ns out)"
 	ip addr add 192.0.2.1/24 dev uplink
@@ -315,6 +317,34 @@ case_gc_after_kill() {
 	endroot
 }
 
+# --host-access gateway and --block: the host answers only on the
+# container's own gateway, and the blocked outside address gets nothing;
+# the same pings from a network made without them are the control.
+case_host_access_block() {
+	has_plugin firewall || skip "pontoon-cni has no firewall plugin"
+	newroot hostacc
+	local gw
+	setup_outside
+	assert_ok pt network create hopen
+	assert_ok pt network create hgw --host-access gateway --block 192.0.2.2/32
+	assert_json "$(cat "$PONTOON_ROOT/etc/cni/net.d/hgw.conflist")" \
+		'.plugins[] | select(.type == "firewall") | "\(.hostAccess) \(.blockedDestinations | join(","))"' \
+		"gateway 192.0.2.2/32" "firewall options in the conflist"
+	assert_ok pt run -d --name open1 --net hopen -- sleep 300
+	assert_ok pt run -d --name gw1 --net hgw -- sleep 300
+	gw=$(pt network inspect hgw | jq -r '.[0].gateways[0] // empty')
+	[ -n "$gw" ] || gw=$(pt exec gw1 -- ip -4 route show default | awk '{print $3}')
+	pt exec open1 -- ping -c1 -W1 192.0.2.1 >/dev/null || fail "control: the host's uplink address from an open network"
+	pt exec open1 -- ping -c1 -W1 192.0.2.2 >/dev/null || fail "control: the outside from an open network"
+	pt exec gw1 -- ping -c1 -W1 "$gw" >/dev/null || fail "own gateway $gw with --host-access gateway"
+	! pt exec gw1 -- ping -c1 -W1 192.0.2.1 >/dev/null || fail "the host's uplink address answered with --host-access gateway"
+	! pt exec gw1 -- ping -c1 -W1 192.0.2.2 >/dev/null || fail "the blocked address answered"
+	pt_expect 2 network create bad1 --host-access everything >/dev/null
+	pt_expect 2 network create bad2 --block 169.254.169.254/40 >/dev/null
+	ip link del uplink
+	endroot
+}
+
 # gc lists every live container as valid for the CNI GC, however many
 # share a network: 300 clones of one live container (same supervisor, same
 # namespace) with cached attachments; gc must DEL none of them, or it would
@@ -409,6 +439,7 @@ run_case publish case_publish
 run_case multi-network case_multi_network
 run_case gc-after-kill case_gc_after_kill
 run_case gc-many-live case_gc_many_live
+run_case host-access-block case_host_access_block
 run_case reference-conflist case_reference_conflist
 run_case reference-plugins case_reference_plugins
 run_case demo case_demo
