@@ -126,6 +126,18 @@ static void squeeze(const char *text, char *buf, size_t size)
 	buf[j] = '\0';
 }
 
+/* Runs one command text. libnftables keeps what a run printed until it is
+ * read, so both buffers are emptied first: an error an earlier caller
+ * expected and ignored (a "list set" of a map) must not become the first
+ * words of this run's error: the shared context lives as long as the
+ * process. */
+static int run_cmd(struct nft_handle *h, const char *text)
+{
+	(void)h->lib->ctx_get_output_buffer(h->ctx);
+	(void)h->lib->ctx_get_error_buffer(h->ctx);
+	return h->lib->run_cmd_from_buffer(h->ctx, text);
+}
+
 /* Runs script; what nft printed goes to *out (reset at every run). */
 static int run(struct nft_handle *h, const char *what, const char *script, const char **out)
 {
@@ -134,7 +146,7 @@ static int run(struct nft_handle *h, const char *what, const char *script, const
 
 	if (!script)
 		return pt_err(-ENOMEM, "%s: out of memory rendering nft rules", what);
-	r = h->lib->run_cmd_from_buffer(h->ctx, script);
+	r = run_cmd(h, script);
 	*out = h->lib->ctx_get_output_buffer(h->ctx);
 	if (r == 0)
 		return 0;
@@ -515,14 +527,14 @@ int nft_list_elements_in(struct nft_handle *h, const char *family, const char *n
 	if (asprintf(&cmd, "list set %s %s %s", family, NFT_TABLE, name) < 0)
 		return -ENOMEM;
 	h->lib->ctx_output_set_flags(h->ctx, flags | NFT_CTX_OUTPUT_JSON);
-	r = h->lib->run_cmd_from_buffer(h->ctx, cmd);
+	r = run_cmd(h, cmd);
 	if (r != 0) {
 		free(cmd);
 		cmd = NULL;
 		if (asprintf(&cmd, "list map %s %s %s", family, NFT_TABLE, name) < 0)
 			r = -ENOMEM;
 		else
-			r = h->lib->run_cmd_from_buffer(h->ctx, cmd);
+			r = run_cmd(h, cmd);
 	}
 	h->lib->ctx_output_set_flags(h->ctx, flags);
 	out = h->lib->ctx_get_output_buffer(h->ctx);
