@@ -221,16 +221,20 @@ int cni_cache_read(const char *dir, const char *network, const char *container_i
 int cni_cache_remove(const char *dir, const char *network, const char *container_id,
 		     const char *ifname)
 {
-	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *path = NULL, *tmp = NULL;
 	int r;
 
 	r = check_key(network, container_id, ifname);
 	if (r < 0)
 		return r;
-	if (asprintf(&path, "%s/%s-%s-%s", dir, network, container_id, ifname) < 0)
+	if (asprintf(&path, "%s/%s-%s-%s", dir, network, container_id, ifname) < 0 ||
+	    asprintf(&tmp, "%s/.%s-%s-%s.tmp", dir, network, container_id, ifname) < 0)
 		return -ENOMEM;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return pt_err_code(-errno, CNI_ERR_IO, "%s: %m", path);
+	/* What a writer killed before its rename left (write_atomic). */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return pt_err_code(-errno, CNI_ERR_IO, "%s: %m", tmp);
 	return 0;
 }
 
