@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cni/env.h"
+#include "nl/netns.h"
 #include "util/error.h"
 
 void ctr_dir(const char *name, char *buf, size_t size)
@@ -186,11 +187,27 @@ static bool own_netns_path(const char *path)
 	       cni_valid_id(path + n + 1);
 }
 
+/* The namespace to hand the DELs: NULL when the state names a pin that is
+ * not a namespace (a run killed between making the pin and mounting it:
+ * no ADD ran in it) or is gone; the DELs then skip what lived inside. */
+static const char *netns_for_del(const char *netns)
+{
+	int fd;
+
+	if (!own_netns_path(netns) || netns_open(netns, &fd) < 0) {
+		pt_err_clear();
+		return own_netns_path(netns) ? NULL : netns;
+	}
+	close(fd);
+	return netns;
+}
+
 int ctr_release(json_t *state)
 {
 	json_t *nets = json_object_get(state, "networks");
 	const char *name = json_string_value(json_object_get(state, "name"));
-	const char *netns = json_string_value(json_object_get(state, "netns"));
+	const char *pin = json_string_value(json_object_get(state, "netns"));
+	const char *netns = netns_for_del(pin);
 	char msg[2048] = "";
 	int first = 0;
 
@@ -215,8 +232,8 @@ int ctr_release(json_t *state)
 			snprintf(msg, sizeof(msg), "network %s: %s", net ? net : "?", pt_err_msg());
 		}
 	}
-	if (own_netns_path(netns))
-		(void)sandbox_netns_remove(netns);
+	if (own_netns_path(pin))
+		(void)sandbox_netns_remove(pin);
 	remove_files(name);
 	for (size_t i = 0; i < json_array_size(nets); i++) {
 		const char *net = json_string_value(json_object_get(json_array_get(nets, i), "name"));

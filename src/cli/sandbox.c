@@ -126,7 +126,7 @@ static void bind_file(const char *src, const char *dst)
 }
 
 /* In the child: everything up to exec. Returns only on failure. */
-static void child(json_t *state, char **argv, int sync_fd, int out_fd)
+static void child(json_t *state, char **argv, int sync_fd, int out_fd, pid_t parent)
 {
 	const char *netns = json_string_value(json_object_get(state, "netns"));
 	const char *hostname = json_string_value(json_object_get(state, "hostname"));
@@ -135,6 +135,10 @@ static void child(json_t *state, char **argv, int sync_fd, int out_fd)
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* A parent killed before the line above would leave this process
+	 * running with nobody to release it. */
+	if (getppid() != parent)
+		_exit(1);
 	if (netns) {
 		int fd = open(netns, O_RDONLY | O_CLOEXEC);
 
@@ -176,14 +180,14 @@ static void child(json_t *state, char **argv, int sync_fd, int out_fd)
 
 int sandbox_spawn(json_t *state, char **argv, int sync_fd, int out_fd, pid_t *ret_pid)
 {
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		return pt_err(-errno, "fork: %m");
 	if (pid == 0) {
-		child(state, argv, sync_fd, out_fd);
+		child(state, argv, sync_fd, out_fd, parent);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	*ret_pid = pid;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/error.h"
 
 static const struct cli_usage stop_usage = {
 	"stop [-t SECONDS] NAME...",
@@ -50,10 +51,16 @@ static int release_here(const char *name)
 	r = cli_lock(&lock);
 	if (r < 0)
 		return cli_lib_error(EXIT_FAIL, r, "cannot take the state lock");
-	if (ctr_load(name, &state) >= 0 &&
-	    (!ctr_supervisor_alive(state) || !ctr_process_alive(state) ||
-	     json_integer_value(json_object_get(state, "supervisorPid")) == getpid()))
-		r = ctr_release(state);
+	if (ctr_load(name, &state) >= 0) {
+		bool mine = json_integer_value(json_object_get(state, "supervisorPid")) == getpid();
+
+		/* Running under a live supervisor: it started while this waited
+		 * for the lock (a `pontoon run` still setting up); not ours. */
+		if (!mine && ctr_supervisor_alive(state) && ctr_process_alive(state))
+			r = pt_err(-EBUSY, "it is running (it started while this waited)");
+		else
+			r = ctr_release(state);
+	}
 	close(lock);
 	return r < 0 ? cli_lib_error(EXIT_FAIL, r, "container %s", name) : 0;
 }
