@@ -405,24 +405,32 @@ static void test_owner_match(void **state)
 	assert_false(nft_owner_matches(&exact, "net/ctr-1/eth00"));
 }
 
-static void test_json_expr(void **state)
+/* Renders each expression of the JSON array doc, "|" after each, and
+ * compares the text with want. */
+static void assert_renders(const char *doc, const char *want)
 {
-	const char *doc = "[{\"concat\":[\"127.0.0.1\",\"tcp\",8080]},"
-			  "{\"prefix\":{\"addr\":\"10.0.0.0\",\"len\":8}},"
-			  "{\"range\":[1,5]}]";
 	struct nft_script s = { 0 };
 	json_t *j, *e;
 	size_t i;
 
-	(void)state;
 	assert_int_equal(json_parse_buffer(doc, strlen(doc), &j), 0);
 	json_array_foreach(j, i, e) {
 		assert_int_equal(nft_json_expr_render(e, &s), 0);
 		nft_script_appendf(&s, "|");
 	}
-	assert_string_equal(nft_script_text(&s), "\"127.0.0.1\" . \"tcp\" . 8080|\"10.0.0.0\"/8|1-5|");
+	assert_string_equal(nft_script_text(&s), want);
 	nft_script_free(&s);
 	json_decref(j);
+}
+
+static void test_json_expr(void **state)
+{
+	const char *doc = "[{\"concat\":[\"127.0.0.1\",\"tcp\",8080]},"
+			  "{\"prefix\":{\"addr\":\"10.0.0.0\",\"len\":8}},"
+			  "{\"range\":[1,5]}]";
+
+	(void)state;
+	assert_renders(doc, "\"127.0.0.1\" . \"tcp\" . 8080|\"10.0.0.0\"/8|1-5|");
 }
 
 /* Strings are written quoted, so an interface name that is no nft word
@@ -434,18 +442,11 @@ static void test_json_expr_quoting(void **state)
 	const char *bad[] = { "[\"a\\\"b\"]", "[\"a\\\\b\"]", "[\"a\\nb\"]",
 			      "[{\"prefix\":{\"addr\":\"a\\\"\",\"len\":1}}]" };
 	struct nft_script s = { 0 };
-	json_t *j, *e;
+	json_t *j;
 	size_t i;
 
 	(void)state;
-	assert_int_equal(json_parse_buffer(doc, strlen(doc), &j), 0);
-	json_array_foreach(j, i, e) {
-		assert_int_equal(nft_json_expr_render(e, &s), 0);
-		nft_script_appendf(&s, "|");
-	}
-	assert_string_equal(nft_script_text(&s), "\"1br\"|\"a};x#\" . \"br 0\"|");
-	nft_script_free(&s);
-	json_decref(j);
+	assert_renders(doc, "\"1br\"|\"a};x#\" . \"br 0\"|");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(json_parse_buffer(bad[i], strlen(bad[i]), &j), 0);
 		assert_int_equal(nft_json_expr_render(json_array_get(j, 0), &s), -EINVAL);
