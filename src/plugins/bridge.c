@@ -6,7 +6,9 @@
  * ADD:  bridge (create once) → IPAM → veth pair → port settings → container
  *       side (rename, sysctls, addresses, up, routes) → gateway on the bridge.
  *       Any failure after IPAM undoes the veth and releases the address.
- * DEL:  container link (both possible names) → IPAM; succeeds on what is gone.
+ * DEL:  ipMasq and spoof-check elements (by owner) → container link (both
+ *       possible names) → IPAM; succeeds on what is gone, and goes on after
+ *       a failed step so that the address is always released.
  * CHECK: bridge, veth pair, addresses and routes against prevResult.
  */
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include "cni/delegate.h"
 #include "cni/error.h"
 #include "cni/plugin.h"
+#include "cni/version.h"
 #include "nl/addr.h"
 #include "nl/link.h"
 #include "nl/netconf.h"
@@ -212,8 +215,13 @@ static int bridge_conf_parse(struct cni_call *c, struct bridge_conf *b)
 	return 0;
 }
 
-static int bridge_conf_check_add(const struct bridge_conf *b)
+static int bridge_conf_check_add(const struct bridge_conf *b, const char *cni_version)
 {
+	/* A 0.1.0/0.2.0 result is only IP addresses: an L2-only ADD could make
+	 * its links but not report them, so it is refused before it makes any. */
+	if (!b->ipam_type && cni_version_cmp(cni_version, "0.3.0") < 0)
+		return config_error("ipam: a network without IPAM needs cniVersion 0.3.0 or later "
+				    "(a %s result has only IP addresses)%s", cni_version, "");
 	if (b->hairpin && b->promisc)
 		return config_error("hairpinMode, promiscMode: cannot set hairpin mode and "
 				    "promiscuous mode at the same time%s%s", "", "");
@@ -375,13 +383,14 @@ static int create_veth(struct bridge_add *a)
 
 	r = link_create_veth(a->host_nl, &o);
 	if (r == -EEXIST) {
-		/* Either our host name is taken (pick a random one, as the
-		 * reference always does) or a crashed ADD left the temporary
-		 * end in the container (remove it). */
+		/* A crashed ADD of this attachment left its pair: the temporary
+		 * end in the container goes, and the host end with it, so the
+		 * same names are free again. If the host name is still taken,
+		 * it belongs to some other link: pick a random one, as the
+		 * reference always does. */
+		(void)link_delete_by_name(a->cont_nl, a->tmp_name);
 		if (link_get_by_name(a->host_nl, a->host_name, &stale) == 0)
 			random_veth_name(a->host_name);
-		else
-			(void)link_delete_by_name(a->cont_nl, a->tmp_name);
 		r = link_create_veth(a->host_nl, &o);
 	}
 	if (r < 0)
@@ -685,6 +694,31 @@ static int make_room_for_gateway(struct bridge_add *a, const struct ip_prefix *g
 	return 0;
 }
 
+static bool mac_is_unicast(const uint8_t mac[LINK_MAC_LEN])
+{
+	static const uint8_t zero[LINK_MAC_LEN];
+
+	return !(mac[0] & 1) && memcmp(mac, zero, LINK_MAC_LEN) != 0;
+}
+
+/* Pin the bridge's MAC: otherwise it takes the lowest port's and changes as
+ * containers come and go. A bridge whose ports were all removed before it
+ * was pinned has none (00:00:00:00:00:00, which the kernel refuses): it
+ * gets a random one, as a new bridge does. */
+static int pin_bridge_mac(struct bridge_add *a)
+{
+	int r;
+
+	if (!a->br.has_mac)
+		return 0;
+	if (!mac_is_unicast(a->br.mac))
+		random_mac(a->br.mac);
+	r = link_set_mac(a->host_nl, a->br.ifindex, a->br.mac);
+	return r < 0 ? pt_err_wrap(r, "could not set the MAC of \"%s\"", a->conf.bridge) : 0;
+}
+
+/* The MAC is pinned before the address is added, so that a failure leaves
+ * no gateway address behind. */
 static int ensure_gateway_addr(struct bridge_add *a, const struct ip_prefix *gw)
 {
 	char buf[IP_PREFIX_STRLEN];
@@ -693,14 +727,12 @@ static int ensure_gateway_addr(struct bridge_add *a, const struct ip_prefix *gw)
 
 	if ((r = make_room_for_gateway(a, gw, &present)) < 0 || present)
 		return r;
+	if ((r = pin_bridge_mac(a)) < 0)
+		return r;
 	r = addr_add(a->host_nl, a->br.ifindex, gw, ADDR_F_BROADCAST);
 	if (r < 0 && r != -EEXIST)
 		return pt_err_wrap(r, "could not add IP address %s to \"%s\"",
 				   ip_prefix_format(gw, buf), a->conf.bridge);
-	/* Pin the bridge's MAC: otherwise it takes the lowest port's and
-	 * changes as containers come and go. */
-	if (a->br.has_mac && (r = link_set_mac(a->host_nl, a->br.ifindex, a->br.mac)) < 0)
-		return pt_err_wrap(r, "could not set the MAC of \"%s\"", a->conf.bridge);
 	return 0;
 }
 
@@ -896,7 +928,8 @@ static int bridge_add(struct cni_call *c)
 	struct bridge_add a = { .c = c, .netns_fd = -1 };
 	int r;
 
-	if ((r = bridge_conf_parse(c, &a.conf)) < 0 || (r = bridge_conf_check_add(&a.conf)) < 0)
+	if ((r = bridge_conf_parse(c, &a.conf)) < 0 ||
+	    (r = bridge_conf_check_add(&a.conf, c->conf->cni_version)) < 0)
 		return r;
 	veth_names(c->env, a.host_name, a.tmp_name);
 	r = nl_open(&a.host_nl);
@@ -915,6 +948,28 @@ static int bridge_add(struct cni_call *c)
 
 /* ---- DEL ------------------------------------------------------------------ */
 
+/* DEL goes on after a failed step, so that everything that can be released
+ * is (above all the address, which the reference releases first); the
+ * error reported is the first one, with its message and CNI code. */
+struct first_error {
+	int r, code;
+	char msg[1024];
+};
+
+static void keep_first_error(struct first_error *e, int r)
+{
+	if (r >= 0 || e->r < 0)
+		return;
+	e->r = r;
+	e->code = pt_err_cni_code();
+	snprintf(e->msg, sizeof(e->msg), "%s", pt_err_msg());
+}
+
+static int first_error_report(const struct first_error *e)
+{
+	return e->r < 0 ? pt_err_code(e->r, e->code, "%s", e->msg) : 0;
+}
+
 static int ipam_del(struct cni_call *c, const struct bridge_conf *b)
 {
 	if (!b->ipam_type)
@@ -932,23 +987,9 @@ static int delete_veth(struct nl_sock *nl, const char *name)
 	return r < 0 && r != -ENODEV ? pt_err_wrap(r, "failed to delete \"%s\"", name) : 0;
 }
 
-/* The container's addresses, for the ipMasq teardown: read off its
- * interface before it goes (as the reference does), else none, and
- * nft_masq_del finds the elements by their owner. */
-static void container_addrs(struct nl_sock *nl, const char *ifname,
-			    struct ip_prefix **ret, size_t *ret_n)
-{
-	struct link_info l;
-
-	if (link_get_by_name(nl, ifname, &l) < 0 ||
-	    addr_list(nl, l.ifindex, AF_UNSPEC, ret, ret_n) < 0) {
-		*ret = NULL;
-		*ret_n = 0;
-	}
-}
-
 /* A netlink socket in the container's namespace, or NULL when the
- * namespace is gone already (nothing of the container is left there). */
+ * namespace is gone already (nothing of the container is left there): its
+ * path is missing, or is a pin file whose namespace was unmounted. */
 static int open_container_nl(struct cni_call *c, struct nl_sock **ret)
 {
 	_cleanup_close_ int fd = -1;
@@ -958,7 +999,7 @@ static int open_container_nl(struct cni_call *c, struct nl_sock **ret)
 	if (!c->env->netns || !*c->env->netns)
 		return 0;
 	r = netns_open(c->env->netns, &fd);
-	if (r == -ENOENT)
+	if (r == -ENOENT || (r == -EINVAL && netns_path_is_stale(c->env->netns)))
 		return 0;
 	if (r < 0)
 		return pt_err_wrap(r, "failed to open netns \"%s\"", c->env->netns);
@@ -980,18 +1021,13 @@ static int delete_container_links(struct cni_call *c, struct nl_sock *nl)
 	return delete_veth(nl, tmp);
 }
 
-static int teardown_masquerade(struct cni_call *c, const struct ip_prefix *addrs, size_t n)
+/* By owner (the elements' comment), never by the addresses on the
+ * container's interface: a container with NET_ADMIN can put any address
+ * there, its neighbour's too. This lists masq4 and masq6. */
+static int teardown_masquerade(struct cni_call *c)
 {
-	/* link-local IPv6 addresses were never masqueraded: keep only the others */
-	struct ip_prefix keep[n ? n : 1];
-	size_t k = 0;
-	int r;
+	int r = nft_masq_del(c->conf->name, c->env->container_id, c->env->ifname, NULL, 0);
 
-	for (size_t i = 0; i < n; i++)
-		if (!(addrs[i].addr.family == AF_INET6 && addrs[i].addr.bytes[0] == 0xfe &&
-		      (addrs[i].addr.bytes[1] & 0xc0) == 0x80))
-			keep[k++] = addrs[i];
-	r = nft_masq_del(c->conf->name, c->env->container_id, c->env->ifname, keep, k);
 	return r < 0 ? pt_err_wrap(r, "failed to tear down ipMasq") : 0;
 }
 
@@ -1031,27 +1067,22 @@ static int teardown_spoofchk(struct cni_call *c, const struct bridge_conf *b)
  * (nft_handle_close keeps it), there is nothing left to wait for. */
 static int bridge_del(struct cni_call *c)
 {
-	_cleanup_free_ struct ip_prefix *addrs = NULL;
 	_cleanup_nl_ struct nl_sock *cnl = NULL;
+	struct first_error e = { 0 };
 	struct bridge_conf b;
-	bool masq;
-	size_t n = 0;
 	int r;
 
 	if ((r = bridge_conf_parse(c, &b)) < 0)
 		return r;
-	masq = b.ip_masq && b.ipam_type;
-	if ((r = open_container_nl(c, &cnl)) < 0)
-		return r;
-	if (cnl && masq)
-		container_addrs(cnl, c->env->ifname, &addrs, &n);
-	if (masq && (r = teardown_masquerade(c, addrs, n)) < 0)
-		return r;
-	if (b.macspoofchk && (r = teardown_spoofchk(c, &b)) < 0)
-		return r;
-	if (cnl && (r = delete_container_links(c, cnl)) < 0)
-		return r;
-	return ipam_del(c, &b);
+	if (b.ip_masq && b.ipam_type)
+		keep_first_error(&e, teardown_masquerade(c));
+	if (b.macspoofchk)
+		keep_first_error(&e, teardown_spoofchk(c, &b));
+	keep_first_error(&e, open_container_nl(c, &cnl));
+	if (cnl)
+		keep_first_error(&e, delete_container_links(c, cnl));
+	keep_first_error(&e, ipam_del(c, &b));
+	return first_error_report(&e);
 }
 
 /* ---- CHECK ---------------------------------------------------------------- */

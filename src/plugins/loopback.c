@@ -115,7 +115,7 @@ static int loopback_del(struct cni_call *c)
 	if (!c->env->netns || !*c->env->netns)
 		return 0;
 	r = open_container_lo(c->env->netns, &nl, &lo);
-	if (r == -ENOENT)
+	if (r == -ENOENT || (r == -EINVAL && netns_path_is_stale(c->env->netns)))
 		return 0;	/* the namespace is gone, and lo with it */
 	if (r < 0)
 		return r;

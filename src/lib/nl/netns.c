@@ -10,7 +10,9 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 
 #include "nl/netns.h"
@@ -98,4 +100,11 @@ int netns_run(int fd, int (*fn)(void *arg), void *arg)
 	/* A thread left in the wrong namespace is worse than fn's failure. */
 	back = netns_leave(orig);
 	return back < 0 ? back : r;
+}
+
+bool netns_path_is_stale(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type != NSFS_MAGIC;
 }
