@@ -102,8 +102,15 @@ pm_serve() { # NS NAME PORT
 	pt_spawn nsx "$1" socat TCP6-LISTEN:"$p",fork,reuseaddr,ipv6only=1 SYSTEM:"set -f; echo $2 \$SOCAT_PEERADDR"
 	pt_spawn nsx "$1" socat UDP4-RECVFROM:"$p",fork SYSTEM:"set -f; echo $2 \$SOCAT_PEERADDR"
 	pt_spawn nsx "$1" socat UDP6-RECVFROM:"$p",fork,ipv6only=1 SYSTEM:"set -f; echo $2 \$SOCAT_PEERADDR"
-	wait_until 5 sh -c "ip netns exec $(ns "$1") ss -Hltn | grep -q ':$p '" ||
-		fail "server in $1 on port $p did not start"
+	# All four bound: a datagram that comes before its socket is refused,
+	# and a check of one socket alone (or of :PORT in either family) let
+	# a busy machine lose that race.
+	local f
+	for f in "-4 -t" "-6 -t" "-4 -u" "-6 -u"; do
+		# shellcheck disable=SC2086 # f is two options
+		wait_until 5 sh -c "ip netns exec $(ns "$1") ss -Hln $f | grep -q ':$p '" ||
+			fail "server in $1 on port $p did not start (ss $f)"
+	done
 }
 
 # The answer of a TCP or UDP request from NS to ADDR PORT ("" when none).

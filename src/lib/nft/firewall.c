@@ -2,7 +2,10 @@
  * firewall.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
 
 #include "nft/firewall.h"
 #include "util/cleanup.h"
@@ -130,9 +133,15 @@ int nft_firewall_render_add(const struct nft_firewall_req *r, struct nft_script 
 			return pt_err(-EINVAL, "firewall: blockedDestinations[%zu]: no address", i);
 	if (r->bridge && r->bridge[0])
 		render_bridge(r, s);
-	for (size_t i = 0; i < r->n_ips; i++)
-		nft_script_appendf(s, "add element inet pontoon fw%s { %s comment \"%s\" }\n",
-				   fam(&r->ips[i]), ip_addr_format(&r->ips[i].addr, a), who);
+	/* Added, deleted and added again: an address a dead container left
+	 * behind becomes this one's (see nft_portmap_render_add). */
+	for (size_t i = 0; i < r->n_ips; i++) {
+		ip_addr_format(&r->ips[i].addr, a);
+		nft_script_appendf(s, "add element inet pontoon fw%s { %s comment \"%s\" }\n"
+				   "delete element inet pontoon fw%s { %s }\n"
+				   "add element inet pontoon fw%s { %s comment \"%s\" }\n",
+				   fam(&r->ips[i]), a, who, fam(&r->ips[i]), a, fam(&r->ips[i]), a, who);
+	}
 	return 0;
 }
 
@@ -151,7 +160,7 @@ int nft_firewall_render_del(const struct nft_firewall_req *r, struct nft_script 
 
 /* Renders the deletion of the network's elements of blocked4 or blocked6
  * (found by comment: one listing of a set that holds a few elements per
- * network, done only when the block list of the network changed). */
+ * network). */
 static int render_del_blocked(struct nft_handle *h, const char *set, const char *network,
 			      struct nft_script *s)
 {
@@ -176,24 +185,59 @@ static int render_del_blocked(struct nft_handle *h, const char *set, const char 
 	return 0;
 }
 
-/* The ADD's elements overlapped the network's blocked ranges of an earlier
- * config (EEXIST): replace them, in one transaction, so no packet ever
- * passes unblocked in between. */
-static int replace_blocked(struct nft_handle *h, const struct nft_firewall_req *r,
-			   const char *add)
+/* Renders the deletion of a per-network element keyed by the bridge that
+ * this config no longer wants, when the network (its comment) has it. */
+static int render_del_unwanted(const char *set, const struct nft_key *k, const char *key,
+			       const char *network, struct nft_script *s)
 {
-	_cleanup_script_ struct nft_script s = { 0 };
+	char c[NFT_COMMENT_MAX + 8];
+	int r = nft_elem_comment(NFPROTO_INET, set, k, c, sizeof(c));
+
+	if (r < 0)
+		return pt_err_wrap(r, "firewall: cannot look up element %s of %s", key, set);
+	if (r > 0 && strcmp(c, network) == 0)
+		nft_script_appendf(s, "delete element inet pontoon %s { %s }\n", set, key);
+	return 0;
+}
+
+/* The network's elements are only ever added, by every ADD; a config made
+ * more open (ingressPolicy open, hostAccess all, fewer blockedDestinations)
+ * would keep the old restrictions until the network is empty. So the ADD's
+ * transaction first deletes what the network has and this config does not
+ * want: the bridge's iso_br, iso_self, isolated_self and hostgw_br elements
+ * (a netlink lookup each) and all its blocked ranges (one listing each of
+ * blocked4 and blocked6, small sets: a few elements per network), which the
+ * ADD adds back as this config has them; no packet passes unblocked in
+ * between. */
+static int render_relax(struct nft_handle *h, const struct nft_firewall_req *r,
+			struct nft_script *s)
+{
+	const char *b = r->bridge, *n = r->network;
+	struct nft_key one = { 0 }, two = { 0 };
+	char k1[48], k2[96];
 	int ret;
 
-	nft_script_init(&s);
-	ret = render_del_blocked(h, "blocked4", r->network, &s);
+	if (!b || !b[0])
+		return 0;
+	nft_key_ifname(&one, b);
+	nft_key_ifname(&two, b);
+	nft_key_ifname(&two, b);
+	snprintf(k1, sizeof(k1), "\"%s\"", b);
+	snprintf(k2, sizeof(k2), "\"%s\" . \"%s\"", b, b);
+	ret = 0;
+	if (r->host_access != NFT_HOST_GATEWAY)
+		ret = render_del_unwanted("hostgw_br", &one, k1, n, s);
+	if (ret >= 0 && r->policy == NFT_INGRESS_OPEN)
+		ret = render_del_unwanted("iso_br", &one, k1, n, s);
+	if (ret >= 0 && r->policy == NFT_INGRESS_OPEN)
+		ret = render_del_unwanted("iso_self", &two, k2, n, s);
+	if (ret >= 0 && r->policy != NFT_INGRESS_ISOLATED)
+		ret = render_del_unwanted("isolated_self", &two, k2, n, s);
 	if (ret >= 0)
-		ret = render_del_blocked(h, "blocked6", r->network, &s);
-	if (ret < 0)
-		return ret;
-	nft_script_appendf(&s, "%s", add);
-	return nft_run(h, "firewall: cannot replace the network's blockedDestinations",
-		       nft_script_text(&s));
+		ret = render_del_blocked(h, "blocked4", n, s);
+	if (ret >= 0)
+		ret = render_del_blocked(h, "blocked6", n, s);
+	return ret == -ENOENT ? 0 : ret;	/* no table or an older one: nothing to relax */
 }
 
 int nft_firewall_add(const struct nft_firewall_req *r)
@@ -208,14 +252,50 @@ int nft_firewall_add(const struct nft_firewall_req *r)
 		ret = nft_handle_open(&h);
 	if (ret < 0)
 		return ret;
-	ret = nft_apply(h, "firewall: cannot add the container's elements", nft_script_text(&s));
-	if (ret == -EEXIST && r->n_blocked > 0)
-		ret = replace_blocked(h, r, nft_script_text(&s));
+	/* A concurrent ADD of the network may change its elements between the
+	 * lookups and the transaction (EEXIST, ENOENT): once more. */
+	for (int attempt = 0;; attempt++) {
+		_cleanup_script_ struct nft_script all = { 0 };
+
+		nft_script_init(&all);
+		ret = render_relax(h, r, &all);
+		if (ret < 0)
+			return ret;
+		nft_script_appendf(&all, "%s", nft_script_text(&s) ? nft_script_text(&s) : "");
+		ret = nft_apply(h, "firewall: cannot add the container's elements",
+				nft_script_text(&all));
+		if (attempt == 1 || (ret != -EEXIST && ret != -ENOENT))
+			break;
+		pt_err_clear();
+	}
 	if (ret == -ENOENT && (r->host_access != NFT_HOST_ALL || r->n_blocked > 0))
 		return pt_err_wrap(ret, "firewall: hostAccess/blockedDestinations need sets that "
 				   "table inet pontoon lacks (made by an older pontoon; it is "
 				   "remade with them once deleted)");
 	return ret;
+}
+
+/* The addresses whose fw element is this container's (see masq.c). */
+static int owned_ips(const struct nft_firewall_req *r, const char *who, struct ip_prefix *own,
+		     size_t *ret_n)
+{
+	char c[NFT_COMMENT_MAX + 8];
+	size_t k = 0;
+
+	for (size_t i = 0; i < r->n_ips; i++) {
+		struct nft_key key = { 0 };
+		int ret;
+
+		nft_key_addr(&key, &r->ips[i].addr);
+		ret = nft_elem_comment(NFPROTO_INET, r->ips[i].addr.family == AF_INET ? "fw4" : "fw6",
+				       &key, c, sizeof(c));
+		if (ret < 0)
+			return pt_err_wrap(ret, "firewall: cannot look up the owner of address %zu", i);
+		if (ret > 0 && strcmp(c, who) == 0)
+			own[k++] = r->ips[i];
+	}
+	*ret_n = k;
+	return 0;
 }
 
 int nft_firewall_del(const struct nft_firewall_req *r)
@@ -236,7 +316,16 @@ int nft_firewall_del(const struct nft_firewall_req *r)
 	if (ret < 0)
 		return ret;
 	if (r->n_ips > 0) {
-		nft_firewall_render_del(r, &s);
+		_cleanup_free_ struct ip_prefix *own = calloc(r->n_ips, sizeof(*own));
+		struct nft_firewall_req mine = *r;
+
+		if (!own)
+			return -ENOMEM;
+		ret = owned_ips(r, who, own, &mine.n_ips);
+		if (ret < 0 || mine.n_ips == 0)
+			return ret;
+		mine.ips = own;
+		nft_firewall_render_del(&mine, &s);
 		return nft_run(h, "firewall: cannot delete the container's elements",
 			       nft_script_text(&s));
 	}
@@ -247,8 +336,9 @@ int nft_firewall_del(const struct nft_firewall_req *r)
 	return ret < 0 ? pt_err_wrap(ret, "firewall: cannot delete the elements of %s", who) : 0;
 }
 
-/* s holds "SET { KEY"; -ENOENT naming them when the element is missing. */
-static int check_element(struct nft_handle *h, struct nft_script *s)
+/* s holds "SET { KEY"; -ENOENT naming them when the element is missing or,
+ * with owner, carries another comment. */
+static int check_element(struct nft_handle *h, struct nft_script *s, const char *owner)
 {
 	_cleanup_script_ struct nft_script cmd = { 0 };
 	const char *what = nft_script_text(s), *out;
@@ -261,6 +351,12 @@ static int check_element(struct nft_handle *h, struct nft_script *s)
 		return -ENOMEM;
 	if (nft_run_output(h, nft_script_text(&cmd), &out) < 0)
 		return pt_err(-ENOENT, "firewall: element %s } is missing", what);
+	char want[NFT_COMMENT_MAX + 16];
+
+	snprintf(want, sizeof(want), "comment \"%s\"", owner ? owner : "");
+	if (owner && !strstr(out, want))
+		return pt_err(-ENOENT, "firewall: element %s } belongs to another container, not %s",
+			      what, owner);
 	return 0;
 }
 
@@ -274,21 +370,25 @@ int nft_firewall_check(const struct nft_firewall_req *r)
 		return ret;
 	if (ret == 0)
 		return pt_err(-ENOENT, "firewall: table inet pontoon is missing");
-	ret = nft_handle_open(&h);
+	char who[512];
+
+	ret = owner(r, who, sizeof(who));
+	if (ret >= 0)
+		ret = nft_handle_open(&h);
 	for (size_t i = 0; i < r->n_ips && ret >= 0; i++) {
 		_cleanup_script_ struct nft_script s = { 0 };
 		char a[IP_ADDR_STRLEN];
 
 		nft_script_init(&s);
 		nft_script_appendf(&s, "fw%s { %s", fam(&r->ips[i]), ip_addr_format(&r->ips[i].addr, a));
-		ret = check_element(h, &s);
+		ret = check_element(h, &s, who);
 	}
 	if (ret >= 0 && has_bridge && r->host_access == NFT_HOST_GATEWAY) {
 		_cleanup_script_ struct nft_script s = { 0 };
 
 		nft_script_init(&s);
 		nft_script_appendf(&s, "hostgw_br { \"%s\"", r->bridge);
-		ret = check_element(h, &s);
+		ret = check_element(h, &s, NULL);
 	}
 	for (size_t i = 0; ret >= 0 && has_bridge && i < r->n_blocked; i++) {
 		_cleanup_script_ struct nft_script s = { 0 };
@@ -297,7 +397,7 @@ int nft_firewall_check(const struct nft_firewall_req *r)
 			continue;
 		nft_script_init(&s);
 		render_blocked_key(r, i, &s);
-		ret = check_element(h, &s);
+		ret = check_element(h, &s, NULL);
 	}
 	return ret < 0 ? ret : 0;
 }

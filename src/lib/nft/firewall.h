@@ -15,8 +15,9 @@
  * bridge to its blocked ranges; the input chain drops traffic from a bridge
  * of hostgw_br to any local address that is not the bridge's own. A
  * container is two set elements; a network four plus one per blocked range.
- * The per-network elements carry the network's name as comment and stay
- * until GC finds the network without containers. */
+ * The per-network elements carry the network's name as comment; each ADD
+ * makes them what its config says, and GC removes them when the network
+ * has no containers left. */
 #pragma once
 
 #include <stddef.h>
@@ -60,9 +61,9 @@ int nft_firewall_render_add(const struct nft_firewall_req *r, struct nft_script 
  * elements stay (other containers use them; GC removes them). */
 int nft_firewall_render_del(const struct nft_firewall_req *r, struct nft_script *s);
 
-/* When an element of blocked4/6 overlaps one of another config of the
- * network (a range added or removed), the network's blocked elements are
- * replaced by this config's in the same transaction. */
+/* In the same transaction, the network's elements this config does not
+ * want (an earlier config's isolation, hostAccess gateway, blocked ranges)
+ * are deleted: the network's blocked ranges are replaced by this config's. */
 int nft_firewall_add(const struct nft_firewall_req *r);
 /* Without addresses (no prevResult) the elements are found by comment. */
 int nft_firewall_del(const struct nft_firewall_req *r);

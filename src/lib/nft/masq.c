@@ -1,7 +1,10 @@
 /* ipMasq elements: render, add, delete, GC; see masq.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
 
 #include "nft/masq.h"
 #include "util/cleanup.h"
@@ -25,8 +28,10 @@ static int check_names(const char *network, const char *container_id, const char
 	return 0;
 }
 
-int nft_masq_render_add(const char *network, const char *container_id, const char *ifname,
-			const struct ip_prefix *addrs, size_t n, struct nft_script *s)
+/* skip_net[i]: the prefix of address i is left out (NULL: none is). */
+static int render_add(const char *network, const char *container_id, const char *ifname,
+		      const struct ip_prefix *addrs, size_t n, const bool *skip_net,
+		      struct nft_script *s)
 {
 	int r = check_names(network, container_id, ifname);
 
@@ -35,16 +40,24 @@ int nft_masq_render_add(const char *network, const char *container_id, const cha
 	for (size_t i = 0; i < n; i++) {
 		char a[IP_ADDR_STRLEN], net[IP_ADDR_STRLEN];
 		struct ip_addr base;
+		const char *f;
 
 		if (addrs[i].addr.family != AF_INET && addrs[i].addr.family != AF_INET6)
 			return pt_err(-EINVAL, "ipMasq: address %zu has no family", i);
+		f = fam(addrs[i].addr.family);
 		ip_prefix_network(&addrs[i], &base);
 		ip_addr_format(&addrs[i].addr, a);
 		ip_addr_format(&base, net);
-		nft_script_appendf(s, "add element inet pontoon nets%s { %s/%u comment \"%s\" }\n",
-				   fam(addrs[i].addr.family), net, addrs[i].len, network);
-		nft_script_appendf(s, "add element inet pontoon masq%s { %s comment \"%s/%s/%s\" }\n",
-				   fam(addrs[i].addr.family), a, network, container_id, ifname);
+		if (!skip_net || !skip_net[i])
+			nft_script_appendf(s, "add element inet pontoon nets%s { %s/%u comment \"%s\" }\n",
+					   f, net, addrs[i].len, network);
+		/* Added, deleted and added again: an address a dead container
+		 * left behind becomes this one's (see nft_portmap_render_add). */
+		nft_script_appendf(s, "add element inet pontoon masq%s { %s comment \"%s/%s/%s\" }\n"
+				   "delete element inet pontoon masq%s { %s }\n"
+				   "add element inet pontoon masq%s { %s comment \"%s/%s/%s\" }\n",
+				   f, a, network, container_id, ifname, f, a,
+				   f, a, network, container_id, ifname);
 	}
 	return 0;
 }
@@ -67,11 +80,45 @@ int nft_masq_render_del(const struct ip_prefix *addrs, size_t n, struct nft_scri
 	return 0;
 }
 
+int nft_masq_render_add(const char *network, const char *container_id, const char *ifname,
+			const struct ip_prefix *addrs, size_t n, struct nft_script *s)
+{
+	return render_add(network, container_id, ifname, addrs, n, NULL, s);
+}
+
+/* nets4/6 are interval sets: the prefix of a network inside another
+ * network's prefix (10.88.1.0/24 and 10.88.0.0/16) overlaps it and cannot
+ * be added. The covering element already keeps the traffic to it
+ * unmasqueraded, so such a prefix is left out (one `get element` each, only
+ * after an overlap); true in skip[i] for those. The count left out. */
+static int covered_nets(struct nft_handle *h, const struct ip_prefix *addrs, size_t n, bool *skip)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *cmd = NULL;
+		char net[IP_ADDR_STRLEN];
+		struct ip_addr base;
+		const char *out;
+
+		ip_prefix_network(&addrs[i], &base);
+		if (asprintf(&cmd, "get element inet pontoon nets%s { %s/%u }",
+			     fam(addrs[i].addr.family), ip_addr_format(&base, net), addrs[i].len) < 0)
+			return -ENOMEM;
+		skip[i] = nft_run_output(h, cmd, &out) == 0;
+		found += skip[i];
+	}
+	pt_err_clear();
+	return found;
+}
+
 int nft_masq_add(const char *network, const char *container_id, const char *ifname,
 		 const struct ip_prefix *addrs, size_t n)
 {
+	static const char what[] = "ipMasq: cannot add the masquerade of the container's addresses";
 	_cleanup_nft_ struct nft_handle *h = NULL;
 	_cleanup_script_ struct nft_script s = { 0 };
+	_cleanup_free_ bool *skip = NULL;
 	int r;
 
 	nft_script_init(&s);
@@ -83,8 +130,48 @@ int nft_masq_add(const char *network, const char *container_id, const char *ifna
 	r = nft_handle_open(&h);
 	if (r < 0)
 		return r;
-	return nft_apply(h, "ipMasq: cannot add the masquerade of the container's addresses",
-			 nft_script_text(&s));
+	r = nft_apply(h, what, nft_script_text(&s));
+	if (r != -EEXIST || !strstr(pt_err_msg(), "pontoon nets"))
+		return r;
+	skip = calloc(n, sizeof(*skip));
+	if (!skip)
+		return -ENOMEM;
+	r = covered_nets(h, addrs, n, skip);
+	if (r <= 0)
+		return r < 0 ? r : pt_err(-EEXIST, "ipMasq: the network's prefix overlaps the prefix of "
+					  "another pontoon network without being inside it (set nets4/6)");
+	nft_script_free(&s);
+	nft_script_init(&s);
+	r = render_add(network, container_id, ifname, addrs, n, skip, &s);
+	return r < 0 ? r : nft_apply(h, what, nft_script_text(&s));
+}
+
+/* The addresses whose element is this container's: a delete by key takes
+ * an element whoever owns it, and another container may have the address
+ * now (or the address was never this one's: it was read off an interface
+ * the container could change). One netlink round trip each, no listing. */
+static int owned_addrs(const char *comment, const struct ip_prefix *addrs, size_t n,
+		       struct ip_prefix *own, size_t *ret_n)
+{
+	char c[NFT_COMMENT_MAX + 8];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct nft_key key = { 0 };
+		int r;
+
+		if (addrs[i].addr.family != AF_INET && addrs[i].addr.family != AF_INET6)
+			return pt_err(-EINVAL, "ipMasq: address %zu has no family", i);
+		nft_key_addr(&key, &addrs[i].addr);
+		r = nft_elem_comment(NFPROTO_INET, addrs[i].addr.family == AF_INET ? "masq4" : "masq6",
+				     &key, c, sizeof(c));
+		if (r < 0)
+			return pt_err_wrap(r, "ipMasq: cannot look up the owner of address %zu", i);
+		if (r > 0 && strcmp(c, comment) == 0)
+			own[k++] = addrs[i];
+	}
+	*ret_n = k;
+	return 0;
 }
 
 int nft_masq_del(const char *network, const char *container_id, const char *ifname,
@@ -102,17 +189,24 @@ int nft_masq_del(const char *network, const char *container_id, const char *ifna
 	r = nft_handle_open(&h);
 	if (r < 0)
 		return r;
+	snprintf(comment, sizeof(comment), "%s/%s/%s", network, container_id, ifname);
 	if (n > 0) {
+		_cleanup_free_ struct ip_prefix *own = calloc(n, sizeof(*own));
+		size_t k = 0;
+
+		if (!own)
+			return -ENOMEM;
 		r = nft_table_exists();
 		if (r <= 0)
 			return r;	/* no table: nothing to delete */
-		r = nft_masq_render_del(addrs, n, &s);
-		if (r < 0)
+		r = owned_addrs(comment, addrs, n, own, &k);
+		if (r >= 0)
+			r = nft_masq_render_del(own, k, &s);
+		if (r < 0 || k == 0)
 			return r;
 		return nft_run(h, "ipMasq: cannot delete the masquerade of the container's addresses",
 			       nft_script_text(&s));
 	}
-	snprintf(comment, sizeof(comment), "%s/%s/%s", network, container_id, ifname);
 	struct nft_owner_match m = { .how = NFT_MATCH_EXACT, .text = comment };
 	r = nft_delete_matching(h, "masq4", &m);
 	if (r >= 0)

@@ -25,8 +25,9 @@ int nft_masq_render_del(const struct ip_prefix *addrs, size_t n, struct nft_scri
 int nft_masq_add(const char *network, const char *container_id, const char *ifname,
 		 const struct ip_prefix *addrs, size_t n);
 /* DEL: removes the container's elements; succeeds when there is nothing.
- * With n > 0 the given addresses are removed in one transaction (from
- * prevResult, or read off the container interface before it is deleted).
+ * With n > 0 those of the given addresses whose element is this container's
+ * (its comment) are removed in one transaction: an address another
+ * container owns now stays (one netlink lookup per address).
  * With n == 0 (no address known) the sets are searched for elements whose
  * comment names network/container_id/ifname. The network prefixes stay
  * (other containers use them); nft_masq_gc removes the unused ones. */

@@ -10,6 +10,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "nft/conntrack.h"
 #include "nft/libnft.h"
 #include "nft/nft.h"
 #include "util/cleanup.h"
@@ -82,7 +83,9 @@ void nft_handle_closep(struct nft_handle **h)
 	nft_handle_close(*h);
 }
 
-/* nft reports errors as text only; the errno behind it is in the words. */
+/* nft reports errors as text only; the errno behind it is in the words
+ * (matched whatever their case: nft 1.0.6 says "interval overlaps with an
+ * existing one", with no errno text). */
 static int errno_of(const char *text)
 {
 	static const struct {
@@ -93,13 +96,13 @@ static int errno_of(const char *text)
 		{ "File exists", EEXIST },
 		{ "Operation not permitted", EPERM },
 		{ "Device or resource busy", EBUSY },
-		{ "Interval overlaps", EEXIST },
+		{ "interval overlaps", EEXIST },
 		{ "Cannot allocate memory", ENOMEM },
 		{ "Invalid argument", EINVAL },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
-		if (strstr(text, table[i].words))
+		if (strcasestr(text, table[i].words))
 			return -table[i].err;
 	return -EIO;
 }
@@ -175,6 +178,36 @@ int nft_run_output(struct nft_handle *h, const char *script, const char **ret_ou
 	return 0;
 }
 
+/* The table was just made: UDP flows that started before it never went
+ * through `published`, so udpseen does not know their ports; they go into it
+ * now (one conntrack walk, once per table). Done by whoever creates the
+ * table: in a chain [bridge(ipMasq), portmap] it is bridge. */
+static int learn_old_flows(struct nft_handle *h)
+{
+	_cleanup_script_ struct nft_script s = { 0 };
+	_cleanup_free_ uint8_t *seen = calloc(8192, 1);
+	int r, found = 0;
+
+	if (!seen)
+		return -ENOMEM;
+	nft_script_init(&s);
+	for (int f = 0; f < 2; f++) {
+		r = conntrack_list_dports(f ? AF_INET6 : AF_INET, IPPROTO_UDP, seen);
+		if (r < 0)
+			return pt_err_wrap(r, "nft: cannot list the UDP flows older than table %s %s",
+					   NFT_FAMILY, NFT_TABLE);
+		found += r;
+	}
+	if (!found)
+		return 0;
+	nft_script_appendf(&s, "add element inet pontoon udpseen { ");
+	for (unsigned p = 0, k = 0; p < 65536; p++)
+		if (seen[p / 8] & (1u << (p % 8)))
+			nft_script_appendf(&s, "%s%u", k++ ? ", " : "", p);
+	nft_script_appendf(&s, " }\n");
+	return nft_run(h, "nft: cannot record the ports of UDP flows", nft_script_text(&s));
+}
+
 int nft_apply(struct nft_handle *h, const char *what, const char *script)
 {
 	_cleanup_script_ struct nft_script all = { 0 };
@@ -201,8 +234,10 @@ int nft_apply(struct nft_handle *h, const char *what, const char *script)
 	nft_base_render(&all);
 	nft_script_appendf(&all, "%s", script);
 	r = nft_run(h, what, nft_script_text(&all));
-	if (r == 0)
-		h->table_created = true;
+	if (r == 0) {
+		h->table_created = h->table_known = true;
+		return learn_old_flows(h);
+	}
 	if (r == -EEXIST && nft_table_exists() > 0)
 		r = nft_run(h, what, script);	/* another process made the table */
 	if (r == 0)
@@ -320,13 +355,119 @@ int nft_table_exists(void)
 	return nft_table_exists_in(NFPROTO_INET, NFT_TABLE);
 }
 
-/* ---- one element of a set, by key: NFT_MSG_GETSETELEM (no dump) ---- */
+/* ---- who owns one element: NFT_MSG_GETSETELEM, its comment ---- */
 
-static int elem_get_on(struct mnl_socket *nl, const char *set, const void *key, size_t len)
+static void key_put(struct nft_key *k, const void *v, size_t len)
+{
+	size_t words = (len + 3) / 4 * 4;
+
+	if (k->overflow || k->len + words > sizeof(k->b)) {
+		k->overflow = true;
+		return;
+	}
+	memset(k->b + k->len, 0, words);
+	memcpy(k->b + k->len, v, len);
+	k->len += words;
+}
+
+void nft_key_addr(struct nft_key *k, const struct ip_addr *a)
+{
+	key_put(k, a->bytes, a->family == AF_INET ? 4 : 16);
+}
+
+void nft_key_proto(struct nft_key *k, uint8_t proto)
+{
+	key_put(k, &proto, 1);
+}
+
+void nft_key_port(struct nft_key *k, uint16_t port)
+{
+	uint16_t be = htons(port);
+
+	key_put(k, &be, 2);
+}
+
+/* ifname keys are IFNAMSIZ bytes, NUL-padded. */
+void nft_key_ifname(struct nft_key *k, const char *name)
+{
+	char b[16] = { 0 };
+
+	if (strlen(name) >= sizeof(b)) {
+		k->overflow = true;
+		return;
+	}
+	memcpy(b, name, strlen(name));
+	key_put(k, b, sizeof(b));
+}
+
+int nft_key_mac(struct nft_key *k, const char *mac)
+{
+	unsigned v[6];
+	uint8_t b[6];
+	char tail;
+
+	if (sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		b[i] = (uint8_t)v[i];
+	key_put(k, b, sizeof(b));
+	return 0;
+}
+
+struct comment_out {
+	char *buf;
+	size_t size;
+};
+
+/* The element's user data: type-length-value records, the comment being
+ * type 0 (NFTNL_UDATA_SET_ELEM_COMMENT), its value NUL-terminated. */
+static void comment_of_udata(const uint8_t *d, size_t len, struct comment_out *o)
+{
+	for (size_t i = 0; i + 2 <= len && i + 2 + d[i + 1] <= len; i += 2 + d[i + 1]) {
+		size_t n = d[i + 1];
+
+		if (d[i] != 0)
+			continue;
+		n = strnlen((const char *)d + i + 2, n);
+		if (n >= o->size)
+			n = o->size - 1;
+		memcpy(o->buf, d + i + 2, n);
+		o->buf[n] = '\0';
+		return;
+	}
+}
+
+static int elem_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr *e, *x;
+
+	if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(e, a)
+		mnl_attr_for_each_nested(x, e)
+			if (mnl_attr_get_type(x) == NFTA_SET_ELEM_USERDATA)
+				comment_of_udata(mnl_attr_get_payload(x),
+						 mnl_attr_get_payload_len(x), data);
+	return MNL_CB_OK;
+}
+
+static int elem_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), elem_attr_cb, data);
+}
+
+/* Sends a GETSETELEM of one key and reads the answer into out: 1 when the
+ * kernel has the element, 0 when it answers ENOENT, -errno otherwise. */
+static int elem_get_on(struct mnl_socket *nl, int family, const char *set, const void *key,
+		       size_t len, struct comment_out *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = get_request(buf, NFT_MSG_GETSETELEM, NFPROTO_INET);
+	struct nlmsghdr *nlh = get_request(buf, NFT_MSG_GETSETELEM, family);
 	struct nlattr *list, *elem, *k;
+	unsigned seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int r;
 
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
@@ -337,7 +478,33 @@ static int elem_get_on(struct mnl_socket *nl, const char *set, const void *key, 
 	mnl_attr_nest_end(nlh, k);
 	mnl_attr_nest_end(nlh, elem);
 	mnl_attr_nest_end(nlh, list);
-	return ask_exists(nl, nlh, buf, sizeof(buf));
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl),
+			       out ? elem_msg_cb : NULL, out);
+		if (r < 0)
+			return errno == ENOENT ? 0 : -errno;
+		if (r == MNL_CB_STOP)
+			return 1;	/* the ACK, after the element */
+	}
+}
+
+int nft_elem_comment(int family, const char *name, const struct nft_key *k, char *buf,
+		     size_t size)
+{
+	struct mnl_socket *nl = nfnl_query_socket();
+	struct comment_out out = { buf, size };
+
+	if (k->overflow || k->len == 0 || size == 0)
+		return -EINVAL;
+	if (!nl)
+		return -errno;
+	buf[0] = '\0';
+	return elem_get_on(nl, family, name, k->b, k->len, &out);
 }
 
 int nft_set_has_port(const char *set, uint16_t port)
@@ -345,7 +512,7 @@ int nft_set_has_port(const char *set, uint16_t port)
 	struct mnl_socket *nl = nfnl_query_socket();
 	uint16_t key = htons(port);
 
-	return nl ? elem_get_on(nl, set, &key, sizeof(key)) : -errno;
+	return nl ? elem_get_on(nl, NFPROTO_INET, set, &key, sizeof(key), NULL) : -errno;
 }
 
 /* ---- the base ruleset ---- */

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "nft/script.h"
+#include "util/ipaddr.h"
 
 #define NFT_FAMILY "inet"
 #define NFT_TABLE "pontoon"
@@ -39,7 +40,9 @@ int nft_run_output(struct nft_handle *h, const char *script, const char **ret_ou
 
 /* Runs script after making sure pontoon's table exists: when it is missing,
  * the base ruleset and script go in one transaction (a concurrent creator
- * makes that fail with EEXIST; then script alone is run). */
+ * makes that fail with EEXIST; then script alone is run). Whoever creates
+ * the table puts the ports of the UDP flows older than it into udpseen (see
+ * portmap.c), so it does not matter which plugin of a chain comes first. */
 int nft_apply(struct nft_handle *h, const char *what, const char *script);
 
 /* nft_apply for another of pontoon's tables: `table FAMILY pontoon`, made
@@ -59,6 +62,28 @@ bool nft_handle_created_table(const struct nft_handle *h);
  * port: 1 or 0 (0 also when the set is missing), one netlink round trip
  * with no listing. */
 int nft_set_has_port(const char *name, uint16_t port);
+
+/* An element's key as the kernel holds it: each field of a concatenation
+ * in whole 32-bit words (an address, a protocol, a port, an interface name,
+ * a MAC). A field that does not fit leaves len at 0: no lookup. */
+struct nft_key {
+	uint8_t b[64];
+	size_t len;
+	bool overflow;
+};
+void nft_key_addr(struct nft_key *k, const struct ip_addr *a);
+void nft_key_proto(struct nft_key *k, uint8_t proto);
+void nft_key_port(struct nft_key *k, uint16_t port);
+void nft_key_ifname(struct nft_key *k, const char *name);
+/* "aa:bb:cc:dd:ee:ff"; -EINVAL otherwise. */
+int nft_key_mac(struct nft_key *k, const char *mac);
+
+/* Who owns element k of set `name` in `table FAMILY pontoon` (family
+ * NFPROTO_*): 1 with its comment in buf ("" when it has none), 0 when the
+ * element (or the set or table) is missing. One netlink round trip, no
+ * listing: what a DEL by key uses to leave another owner's element alone. */
+int nft_elem_comment(int family, const char *name, const struct nft_key *k, char *buf,
+		     size_t size);
 
 /* The base ruleset: `create table` followed by the sets, maps and chains. */
 void nft_base_render(struct nft_script *s);

@@ -2,9 +2,11 @@
  * deleting, checking and collecting them; see portmap.h. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netfilter.h>
 
 #include "nft/conntrack.h"
 #include "nft/portmap.h"
@@ -27,6 +29,9 @@ struct pm_elem {
 	enum pm_set set;
 	char key[2 * IP_ADDR_STRLEN + IP_ADDR_STRLEN + 32];	/* range . address . proto . port */
 	char value[IP_ADDR_STRLEN + 16];	/* "" for a set */
+	struct nft_key bin;	/* the key as the kernel has it (DNAT and SNAT elements) */
+	ssize_t parent;		/* a condition's DNAT element (its owner's), or -1 */
+	bool skip;		/* DEL: another owner's, left alone */
 };
 
 struct pm_elems {
@@ -46,22 +51,34 @@ const char *nft_proto_name(uint8_t proto)
 	}
 }
 
-static void push_elem(struct pm_elems *e, enum pm_set set, const char *key, const char *value)
+static struct pm_elem *push_elem(struct pm_elems *e, enum pm_set set, const char *key,
+				 const char *value)
 {
-	e->v[e->n].set = set;
-	snprintf(e->v[e->n].key, sizeof(e->v[e->n].key), "%s", key);
-	snprintf(e->v[e->n].value, sizeof(e->v[e->n].value), "%s", value);
-	e->n++;
+	struct pm_elem *x = &e->v[e->n++];
+
+	*x = (struct pm_elem){ .set = set, .parent = -1 };
+	snprintf(x->key, sizeof(x->key), "%s", key);
+	snprintf(x->value, sizeof(x->value), "%s", value);
+	return x;
 }
 
-/* False when the key is there already. */
-static bool add_elem(struct pm_elems *e, enum pm_set set, const char *key, const char *value)
+/* NULL when the key is there already. */
+static struct pm_elem *add_elem(struct pm_elems *e, enum pm_set set, const char *key,
+				const char *value)
 {
 	for (size_t i = 0; i < e->n; i++)
 		if (e->v[i].set == set && strcmp(e->v[i].key, key) == 0)
-			return false;	/* two mappings to one container port: one SNAT entry */
-	push_elem(e, set, key, value);
-	return true;
+			return NULL;	/* two mappings to one container port: one SNAT entry */
+	return push_elem(e, set, key, value);
+}
+
+/* The binary key "[address .] proto . port". */
+static void bin_key(struct pm_elem *x, const struct ip_addr *a, uint8_t proto, uint16_t port)
+{
+	if (a)
+		nft_key_addr(&x->bin, a);
+	nft_key_proto(&x->bin, proto);
+	nft_key_port(&x->bin, port);
 }
 
 bool nft_portmap_cond_any(const struct nft_portmap_cond *c)
@@ -97,6 +114,7 @@ static bool range_contains(const struct nft_addr_range *r, const struct ip_addr 
 static void cond_elems(const struct nft_portmapping *m, const struct nft_portmap_cond *c,
 		       const char *hip, const struct ip_addr *host, bool v4, struct pm_elems *e)
 {
+	ssize_t parent = (ssize_t)e->n - 1;	/* the mapping's DNAT element, just added */
 	char range[2 * IP_ADDR_STRLEN], key[sizeof(e->v->key)];
 	const char *proto = nft_proto_name(m->proto);
 	struct nft_addr_range all = { 0 };
@@ -119,12 +137,12 @@ static void cond_elems(const struct nft_portmapping *m, const struct nft_portmap
 			snprintf(key, sizeof(key), "%s . %s . %u", range_format(&src[i], range), proto,
 				 m->host_port);
 		push_elem(e, hip ? (v4 ? PM4NOSRC : PM6NOSRC) : (v4 ? PM4ANYNOSRC : PM6ANYNOSRC),
-			  key, "");
+			  key, "")->parent = parent;
 	}
 	for (size_t i = 0; !hip && i < c->n_dst; i++) {
 		snprintf(key, sizeof(key), "%s . %s . %u", range_format(&c->dst[i], range), proto,
 			 m->host_port);
-		push_elem(e, v4 ? PM4ANYNODST : PM6ANYNODST, key, "");
+		push_elem(e, v4 ? PM4ANYNODST : PM6ANYNODST, key, "")->parent = parent;
 	}
 }
 
@@ -153,7 +171,7 @@ static void mapping_elems(const struct nft_portmap_req *r, const struct nft_port
 	const struct nft_portmap_cond *cond = cond_of(r, c->addr.family);
 	char cip[IP_ADDR_STRLEN], hip[IP_ADDR_STRLEN], key[128], value[96];
 	const char *proto = nft_proto_name(m->proto);
-	bool added;
+	struct pm_elem *x;
 
 	if (m->host_ip.family && m->host_ip.family != c->addr.family)
 		return;		/* a host address of the other family */
@@ -161,20 +179,26 @@ static void mapping_elems(const struct nft_portmap_req *r, const struct nft_port
 	snprintf(value, sizeof(value), "%s . %u", cip, m->container_port);
 	if (!m->host_ip.family || addr_is_any(&m->host_ip)) {
 		snprintf(key, sizeof(key), "%s . %u", proto, m->host_port);
-		added = add_elem(e, v4 ? PM4ANY : PM6ANY, key, value);
-		if (added && cond)
+		x = add_elem(e, v4 ? PM4ANY : PM6ANY, key, value);
+		if (x)
+			bin_key(x, NULL, m->proto, m->host_port);
+		if (x && cond)
 			cond_elems(m, cond, NULL, NULL, v4, e);
 	} else {
 		snprintf(key, sizeof(key), "%s . %s . %u", ip_addr_format(&m->host_ip, hip), proto,
 			 m->host_port);
-		added = add_elem(e, v4 ? PM4 : PM6, key, value);
-		if (added && cond)
+		x = add_elem(e, v4 ? PM4 : PM6, key, value);
+		if (x)
+			bin_key(x, &m->host_ip, m->proto, m->host_port);
+		if (x && cond)
 			cond_elems(m, cond, hip, &m->host_ip, v4, e);
 	}
 	if (r->snat || r->masq_all) {
 		snprintf(key, sizeof(key), "%s . %s . %u", cip, proto, m->container_port);
-		add_elem(e, v4 ? PMSNAT4 : PMSNAT6, key,
-			 r->masq_all ? "goto snat_all" : "jump snat_local");
+		x = add_elem(e, v4 ? PMSNAT4 : PMSNAT6, key,
+			     r->masq_all ? "goto snat_all" : "jump snat_local");
+		if (x)
+			bin_key(x, &c->addr, m->proto, m->container_port);
 	}
 }
 
@@ -230,7 +254,7 @@ static void hairpin_elems(const struct nft_portmap_req *r, struct pm_elems *e)
 }
 
 /* "VERB element inet pontoon SET { k comment "c" : v, ... }" for one set;
- * a delete names keys only. */
+ * a delete names keys only. Elements marked skip are left out. */
 static void render_set(const struct pm_elems *e, enum pm_set set, bool add, struct nft_script *s)
 {
 	bool hairpin = set == HAIRPIN4 || set == HAIRPIN6;
@@ -239,7 +263,7 @@ static void render_set(const struct pm_elems *e, enum pm_set set, bool add, stru
 	for (size_t i = 0; i < e->n; i++) {
 		const struct pm_elem *x = &e->v[i];
 
-		if (x->set != set)
+		if (x->set != set || x->skip)
 			continue;
 		if (found++)
 			nft_script_appendf(s, ", ");
@@ -261,6 +285,25 @@ static void pm_elems_free(struct pm_elems *e)
 	free(e->v);
 }
 
+/* A key that is there already keeps its comment when added again with the
+ * same value (an `add` of an existing element is a no-op): the element of a
+ * container that died without DEL would stay its, and that container's late
+ * DEL or GC would take it from the new one. So each container element is
+ * added (EEXIST when the key maps elsewhere: a host port published by
+ * another container), deleted and added again in the one transaction: it
+ * is this container's afterwards, and never missing in between. The
+ * per-network hairpin elements are only added. */
+static void render_add_elems(const struct pm_elems *e, struct nft_script *s)
+{
+	for (int set = 0; set < HAIRPIN4; set++) {
+		render_set(e, (enum pm_set)set, true, s);
+		render_set(e, (enum pm_set)set, false, s);
+		render_set(e, (enum pm_set)set, true, s);
+	}
+	for (int set = HAIRPIN4; set < PM_NSETS; set++)
+		render_set(e, (enum pm_set)set, true, s);
+}
+
 int nft_portmap_render_add(const struct nft_portmap_req *r, struct nft_script *s)
 {
 	_cleanup_(pm_elems_free) struct pm_elems e = { 0 };
@@ -269,14 +312,83 @@ int nft_portmap_render_add(const struct nft_portmap_req *r, struct nft_script *s
 	if (ret < 0)
 		return ret;
 	hairpin_elems(r, &e);
-	for (int set = 0; set < PM_NSETS; set++)
-		render_set(&e, (enum pm_set)set, true, s);
+	render_add_elems(&e, s);
 	return 0;
+}
+
+/* hairpin4/6 are interval sets: the prefix of a network inside another
+ * network's (10.88.1.0/24 in 10.88.0.0/16) overlaps its element and cannot
+ * be added; that element hairpins it already, so it is left out (one `get
+ * element` each, only after an overlap). The count left out. */
+static int skip_covered_hairpin(struct nft_handle *h, struct pm_elems *e)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < e->n; i++) {
+		struct pm_elem *x = &e->v[i];
+		_cleanup_free_ char *cmd = NULL;
+		const char *out;
+
+		if (x->set != HAIRPIN4 && x->set != HAIRPIN6)
+			continue;
+		if (asprintf(&cmd, "get element inet pontoon %s { %s }", set_names[x->set],
+			     x->key) < 0)
+			return -ENOMEM;
+		x->skip = nft_run_output(h, cmd, &out) == 0;
+		found += x->skip;
+	}
+	pt_err_clear();
+	return found;
+}
+
+/* The publishing transaction, once more without the hairpin prefixes that
+ * another network's element covers. */
+static int publish(struct nft_handle *h, const struct nft_portmap_req *r)
+{
+	static const char what[] = "portmap: cannot publish the ports";
+	_cleanup_(pm_elems_free) struct pm_elems e = { 0 };
+	_cleanup_script_ struct nft_script s = { 0 };
+	int ret = collect(r, &e), covered;
+	char why[1024];
+
+	nft_script_init(&s);
+	if (ret < 0)
+		return ret;
+	hairpin_elems(r, &e);
+	render_add_elems(&e, &s);
+	ret = nft_apply(h, what, nft_script_text(&s));
+	if (ret != -EEXIST)
+		return ret;
+	/* nft does not always name the element the kernel refused (a concat
+	 * interval set's overlap comes back on another line): after any
+	 * EEXIST, covered hairpin prefixes are looked for. */
+	snprintf(why, sizeof(why), "%s", pt_err_msg());
+	covered = skip_covered_hairpin(h, &e);
+	if (covered < 0)
+		return covered;
+	if (covered > 0) {
+		nft_script_free(&s);
+		nft_script_init(&s);
+		render_add_elems(&e, &s);
+		ret = nft_apply(h, what, nft_script_text(&s));
+	} else
+		ret = pt_err(-EEXIST, "%s", why);
+	if (ret == -EEXIST)
+		return pt_err_wrap(ret, "a host port is already published by another container");
+	return ret;
 }
 
 /* Each element is added (a no-op when present with the same value) and then
  * deleted, so the transaction succeeds whether or not it was there. The
  * per-network hairpin elements stay. */
+static void render_del_elems(const struct pm_elems *e, struct nft_script *s)
+{
+	for (int set = 0; set < HAIRPIN4; set++) {
+		render_set(e, (enum pm_set)set, true, s);
+		render_set(e, (enum pm_set)set, false, s);
+	}
+}
+
 int nft_portmap_render_del(const struct nft_portmap_req *r, struct nft_script *s)
 {
 	_cleanup_(pm_elems_free) struct pm_elems e = { 0 };
@@ -284,10 +396,47 @@ int nft_portmap_render_del(const struct nft_portmap_req *r, struct nft_script *s
 
 	if (ret < 0)
 		return ret;
-	for (int set = 0; set < HAIRPIN4; set++) {
-		render_set(&e, (enum pm_set)set, true, s);
-		render_set(&e, (enum pm_set)set, false, s);
+	render_del_elems(&e, s);
+	return 0;
+}
+
+/* A delete by key takes the element whoever owns it. Another container
+ * that took this one's key since (its ADD re-owned the element) keeps it:
+ * each DNAT and SNAT element's comment is looked up (one netlink round trip
+ * each, no listing); a condition goes with its mapping. */
+static int skip_others(struct pm_elems *e)
+{
+	char c[NFT_COMMENT_MAX + 8];
+
+	for (size_t i = 0; i < e->n; i++) {
+		struct pm_elem *x = &e->v[i];
+		int r;
+
+		if (x->bin.len == 0)
+			continue;
+		r = nft_elem_comment(NFPROTO_INET, set_names[x->set], &x->bin, c, sizeof(c));
+		if (r < 0)
+			return pt_err_wrap(r, "portmap: cannot look up element %s of %s", x->key,
+					   set_names[x->set]);
+		x->skip = r > 0 && strcmp(c, e->comment) != 0;
 	}
+	for (size_t i = 0; i < e->n; i++)
+		if (e->v[i].parent >= 0)
+			e->v[i].skip = e->v[e->v[i].parent].skip;
+	return 0;
+}
+
+/* The DEL by key of the request's elements that are still this container's. */
+static int render_del_owned(const struct nft_portmap_req *r, struct nft_script *s)
+{
+	_cleanup_(pm_elems_free) struct pm_elems e = { 0 };
+	int ret = collect(r, &e);
+
+	if (ret >= 0)
+		ret = skip_others(&e);
+	if (ret < 0)
+		return ret;
+	render_del_elems(&e, s);
 	return 0;
 }
 
@@ -299,13 +448,15 @@ int nft_portmap_render_del(const struct nft_portmap_req *r, struct nft_script *s
  * was seen to can have entries: the `published` chain adds the destination
  * port of every new UDP connection to a local address to set udpseen (nat
  * chains see only a connection's first packet, so this costs nothing per
- * packet). A port is looked up in udpseen before the change (one netlink
- * round trip) and, if there, taken out of it in the same transaction; it is
- * looked up again after. An entry made before the transaction put its port in
- * the set before the transaction did anything, so one of the two lookups
- * sees it; an entry made after the transaction was NATed by the new maps.
- * Flows older than the table itself are learnt when the table is created
- * (learn_old_flows). */
+ * packet). After the change, a port found in udpseen (one netlink round
+ * trip) has its entries forgotten, and only then is it taken out of the set,
+ * in a small transaction of its own: a plugin killed or a walk failed before
+ * that leaves the port in udpseen, so the next change of the port walks
+ * again. An entry made between that walk and the removal has put nothing
+ * new in the set (the port was there), so a second walk follows the
+ * removal; an entry made after the removal puts the port back. Flows older
+ * than the table itself are learnt by whoever creates the table
+ * (nft_apply). */
 
 struct udp_ports {
 	uint16_t *port;
@@ -340,24 +491,6 @@ static int udp_ports_of(const struct nft_portmap_req *r, struct udp_ports *u)
 	return 0;
 }
 
-/* Looks the ports up in udpseen; those seen are taken out of it by s. */
-static int udp_ports_before(struct udp_ports *u, struct nft_script *s)
-{
-	for (size_t i = 0; i < u->n; i++) {
-		int r = nft_set_has_port("udpseen", u->port[i]);
-
-		if (r < 0)
-			return pt_err_wrap(r, "portmap: cannot look up port %u in set udpseen",
-					   u->port[i]);
-		u->seen[i] = r > 0;
-		if (u->seen[i])
-			nft_script_appendf(s, "add element inet pontoon udpseen { %u }\n"
-					   "delete element inet pontoon udpseen { %u }\n",
-					   u->port[i], u->port[i]);
-	}
-	return 0;
-}
-
 static int forget_port(const struct nft_portmap_req *r, uint16_t port)
 {
 	static const int families[2] = { AF_INET, AF_INET6 };
@@ -375,80 +508,80 @@ static int forget_port(const struct nft_portmap_req *r, uint16_t port)
 	return 0;
 }
 
-/* After the transaction: the entries of every port seen before or now. */
-static int udp_ports_after(const struct nft_portmap_req *r, const struct udp_ports *u, bool all)
-{
-	for (size_t i = 0; i < u->n; i++) {
-		int ret = all || u->seen[i] ? 1 : nft_set_has_port("udpseen", u->port[i]);
-
-		if (ret != 0)	/* seen, or cannot tell: walk */
-			ret = forget_port(r, u->port[i]);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* The table was just made: UDP flows that started before it never went
- * through `published`; their ports go into udpseen now (one walk, once). */
-static int learn_old_flows(struct nft_handle *h)
+/* Takes the ports whose entries were forgotten out of udpseen. */
+static int udp_ports_unsee(struct nft_handle *h, const struct udp_ports *u)
 {
 	_cleanup_script_ struct nft_script s = { 0 };
-	_cleanup_free_ uint8_t *seen = calloc(8192, 1);
-	int r, found = 0;
+	bool any = false;
 
-	if (!seen)
-		return -ENOMEM;
 	nft_script_init(&s);
-	for (int f = 0; f < 2; f++) {
-		r = conntrack_list_dports(f ? AF_INET6 : AF_INET, IPPROTO_UDP, seen);
-		if (r < 0)
-			return r;
-		found += r;
+	for (size_t i = 0; i < u->n; i++) {
+		if (!u->seen[i])
+			continue;
+		nft_script_appendf(&s, "add element inet pontoon udpseen { %u }\n"
+				   "delete element inet pontoon udpseen { %u }\n",
+				   u->port[i], u->port[i]);
+		any = true;
 	}
-	if (!found)
+	if (!any)
 		return 0;
-	nft_script_appendf(&s, "add element inet pontoon udpseen { ");
-	for (unsigned p = 0, k = 0; p < 65536; p++)
-		if (seen[p / 8] & (1u << (p % 8)))
-			nft_script_appendf(&s, "%s%u", k++ ? ", " : "", p);
-	nft_script_appendf(&s, " }\n");
-	return nft_run(h, "portmap: cannot record the ports of UDP flows", nft_script_text(&s));
+	return nft_run(h, "portmap: cannot update set udpseen", nft_script_text(&s));
+}
+
+/* Test hook: PONTOON_TEST_KILL_AT=portmap-udp-walk kills the plugin after
+ * the transaction, before the conntrack walk, so a test proves that the
+ * port stays in udpseen for the next change to walk (as bridge.c's). */
+static void test_kill_point(const char *step)
+{
+	const char *at = getenv("PONTOON_TEST_KILL_AT");
+
+	if (at && strcmp(at, step) == 0)
+		raise(SIGKILL);
+}
+
+/* After the transaction: forget the entries of every port in udpseen (of
+ * all ports when the table is new), then the port, then walk once more. */
+static int udp_ports_after(struct nft_handle *h, const struct nft_portmap_req *r,
+			   struct udp_ports *u, bool all)
+{
+	int ret;
+
+	for (size_t i = 0; i < u->n; i++) {
+		ret = all ? 1 : nft_set_has_port("udpseen", u->port[i]);
+		if (ret == 0)
+			continue;
+		test_kill_point("portmap-udp-walk");
+		ret = forget_port(r, u->port[i]);	/* seen, or cannot tell: walk */
+		if (ret < 0)
+			return ret;
+		u->seen[i] = true;
+	}
+	ret = udp_ports_unsee(h, u);
+	for (size_t i = 0; i < u->n && ret >= 0; i++)
+		if (u->seen[i])
+			ret = forget_port(r, u->port[i]);
+	return ret;
 }
 
 int nft_portmap_add(const struct nft_portmap_req *r)
 {
 	_cleanup_nft_ struct nft_handle *h = NULL;
-	_cleanup_script_ struct nft_script s = { 0 };
 	_cleanup_(udp_ports_free) struct udp_ports u = { 0 };
-	bool created;
 	int ret;
 
-	nft_script_init(&s);
 	if (r->n_maps == 0)
 		return 0;
-	ret = nft_portmap_render_add(r, &s);
+	ret = udp_ports_of(r, &u);
 	if (ret >= 0)
-		ret = udp_ports_of(r, &u);
+		ret = nft_handle_open(&h);
 	if (ret >= 0)
-		ret = udp_ports_before(&u, &s);
-	if (ret < 0)
-		return ret;
-	ret = nft_handle_open(&h);
-	if (ret < 0)
-		return ret;
-	ret = nft_apply(h, "portmap: cannot publish the ports", nft_script_text(&s));
-	if (ret == -EEXIST)
-		return pt_err_wrap(ret, "a host port is already published by another container");
+		ret = publish(h, r);
 	if (ret == -ENOENT && (cond_of(r, AF_INET) || cond_of(r, AF_INET6)))
 		return pt_err_wrap(ret, "portmap: table inet pontoon has no sets for conditionsV4/V6 "
 				   "(made by an older pontoon)");
 	if (ret < 0)
 		return ret;
-	created = nft_handle_created_table(h);
-	if (created && (ret = learn_old_flows(h)) < 0)
-		return ret;
-	return udp_ports_after(r, &u, created);
+	return udp_ports_after(h, r, &u, nft_handle_created_table(h));
 }
 
 static const struct nft_owner_match *owner(const struct nft_portmap_req *r, char *buf,
@@ -493,9 +626,9 @@ int nft_portmap_del(const struct nft_portmap_req *r)
 	if (r->n_maps == 0 || r->n_ips == 0)
 		ret = del_by_comment(h, r);
 	else {
-		ret = nft_portmap_render_del(r, &s);
-		if (ret >= 0)
-			ret = udp_ports_before(&u, &s);
+		ret = render_del_owned(r, &s);
+		if (ret >= 0 && nft_script_text(&s) && !nft_script_text(&s)[0])
+			return 0;	/* nothing of it left: another container has the ports */
 		if (ret >= 0)
 			ret = nft_run(h, "portmap: cannot unpublish the ports", nft_script_text(&s));
 		/* ENOENT: a set this request names is missing (a table made
@@ -505,25 +638,31 @@ int nft_portmap_del(const struct nft_portmap_req *r)
 	}
 	if (ret < 0)
 		return ret;
-	return udp_ports_after(r, &u, false);
+	return udp_ports_after(h, r, &u, false);
 }
 
-/* `get element` prints the element with its value: "k comment "c" : v }". */
-static int check_elem(struct nft_handle *h, const struct pm_elem *x)
+/* `get element` prints the element with its value: "k comment "c" : v }".
+ * An element another container took over (same key and value, its comment)
+ * is not this container's any more: its DEL or GC would leave it. */
+static int check_elem(struct nft_handle *h, const struct pm_elems *e, const struct pm_elem *x)
 {
 	_cleanup_free_ char *cmd = NULL;
-	char want[sizeof(x->value) + 8];
+	char want[sizeof(x->value) + 8], who[sizeof(e->comment) + 16];
 	const char *out;
 	int ret;
 
 	if (asprintf(&cmd, "get element inet pontoon %s { %s }", set_names[x->set], x->key) < 0)
 		return -ENOMEM;
 	ret = nft_run_output(h, cmd, &out);
-	if (ret >= 0 && !x->value[0])
-		return 0;	/* a set: present is all there is */
 	if (ret < 0)
 		return pt_err(-ENOENT, "portmap: element %s of map %s is missing", x->key,
 			      set_names[x->set]);
+	snprintf(who, sizeof(who), "comment \"%s\"", e->comment);
+	if (!strstr(out, who))
+		return pt_err(-ENOENT, "portmap: element %s of %s belongs to another container, "
+			      "not %s", x->key, set_names[x->set], e->comment);
+	if (!x->value[0])
+		return 0;	/* a set: present is all there is */
 	snprintf(want, sizeof(want), ": %s", x->value);
 	const char *p = strstr(out, want);
 	if (!p || (p[strlen(want)] != ' ' && p[strlen(want)] != '\n' && p[strlen(want)] != '}'))
@@ -549,7 +688,7 @@ int nft_portmap_check(const struct nft_portmap_req *r)
 		return pt_err(-ENOENT, "portmap: table inet pontoon is missing");
 	ret = nft_handle_open(&h);
 	for (size_t i = 0; i < e.n && ret >= 0; i++)
-		ret = check_elem(h, &e.v[i]);
+		ret = check_elem(h, &e, &e.v[i]);
 	return ret;
 }
 

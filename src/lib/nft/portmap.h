@@ -91,11 +91,13 @@ int nft_portmap_render_del(const struct nft_portmap_req *r, struct nft_script *s
 /* Publishes in one transaction, then forgets stale UDP conntrack entries of
  * the host ports. -EEXIST when a host port is published by another container. */
 int nft_portmap_add(const struct nft_portmap_req *r);
-/* Unpublishes; succeeds when nothing is there. Without mappings or container
- * addresses (no prevResult) the maps are searched by comment instead. */
+/* Unpublishes; succeeds when nothing is there. An element another container
+ * owns now (its ADD took the key over) stays: each key's comment is looked
+ * up first. Without mappings or container addresses (no prevResult) the
+ * maps are searched by comment instead. */
 int nft_portmap_del(const struct nft_portmap_req *r);
-/* -ENOENT (recorded, naming the element) when an element is missing or maps
- * elsewhere. */
+/* -ENOENT (recorded, naming the element) when an element is missing, maps
+ * elsewhere or carries another container's comment. */
 int nft_portmap_check(const struct nft_portmap_req *r);
 /* Removes the elements of every container/ifname not in valid. */
 int nft_portmap_gc(const char *network, const struct cni_attachment *valid, size_t n_valid);

@@ -66,13 +66,17 @@ static int check_req(const struct nft_spoofchk_req *r, char *who, size_t size)
 	return 0;
 }
 
-/* One element line per set; add carries the comment. */
+/* One element per set; add carries the comment, and adds, deletes and adds
+ * again so that an element a dead container left behind (a reused veth
+ * name) becomes this one's (see nft_portmap_render_add). */
 static void elem(struct nft_script *s, bool add, const char *set, const char *key,
 		 const char *who)
 {
 	if (add)
-		nft_script_appendf(s, "add element bridge pontoon %s { %s comment \"%s\" }\n", set,
-				   key, who);
+		nft_script_appendf(s, "add element bridge pontoon %s { %s comment \"%s\" }\n"
+				   "delete element bridge pontoon %s { %s }\n"
+				   "add element bridge pontoon %s { %s comment \"%s\" }\n",
+				   set, key, who, set, key, set, key, who);
 	else
 		nft_script_appendf(s, "add element bridge pontoon %s { %s }\n"
 				   "delete element bridge pontoon %s { %s }\n", set, key, set, key);
@@ -142,6 +146,19 @@ static int del_matching(struct nft_handle *h, const struct nft_owner_match *m)
 	return r;
 }
 
+/* 0 when element host_veth of set ports is another container's, 1 when it
+ * is this one's or missing. */
+static int port_is_mine(const struct nft_spoofchk_req *r, const char *who)
+{
+	struct nft_key k = { 0 };
+	char c[NFT_COMMENT_MAX + 8];
+	int ret;
+
+	nft_key_ifname(&k, r->host_veth);
+	ret = nft_elem_comment(NFPROTO_BRIDGE, "ports", &k, c, sizeof(c));
+	return ret > 0 ? strcmp(c, who) == 0 : ret == 0;
+}
+
 int nft_spoofchk_del(const struct nft_spoofchk_req *r)
 {
 	_cleanup_nft_ struct nft_handle *h = NULL;
@@ -157,7 +174,10 @@ int nft_spoofchk_del(const struct nft_spoofchk_req *r)
 	ret = nft_handle_open(&h);
 	if (ret < 0)
 		return ret;
-	if (r->host_veth && r->mac && nft_spoofchk_render_del(r, &s) >= 0) {
+	/* By key only when the port's element is this container's: the other
+	 * elements are keyed by the same port. */
+	if (r->host_veth && r->mac && port_is_mine(r, who) > 0 &&
+	    nft_spoofchk_render_del(r, &s) >= 0) {
 		ret = nft_run(h, "macspoofchk: cannot delete the container's elements",
 			      nft_script_text(&s));
 		if (ret != -EEXIST && ret != -EBUSY)

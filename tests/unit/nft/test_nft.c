@@ -567,6 +567,37 @@ static void test_spoofchk(void **state)
 	nft_script_free(&s);
 }
 
+/* Element keys as the kernel holds them, for the owner lookups of DEL: each
+ * field of a concatenation in whole 32-bit words, ports big-endian, an
+ * interface name IFNAMSIZ bytes NUL-padded. */
+static void test_key_encoding(void **state)
+{
+	static const uint8_t pm4[] = { 10, 99, 0, 50, 6, 0, 0, 0, 0x1f, 0x90, 0, 0 };
+	static const uint8_t mac[] = { 'v', 'e', 't', 'h', '0', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+				       0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0x01, 0, 0 };
+	struct nft_key k = { 0 }, m = { 0 }, v6 = { 0 }, bad = { 0 };
+	struct ip_prefix a = pfx("10.99.0.50/24"), b = pfx("fd00::5/64");
+
+	(void)state;
+	nft_key_addr(&k, &a.addr);
+	nft_key_proto(&k, IPPROTO_TCP);
+	nft_key_port(&k, 8080);
+	assert_int_equal(k.len, sizeof(pm4));
+	assert_memory_equal(k.b, pm4, sizeof(pm4));
+	nft_key_ifname(&m, "veth0");
+	assert_int_equal(nft_key_mac(&m, "aa:bb:cc:dd:ee:01"), 0);
+	assert_int_equal(m.len, sizeof(mac));
+	assert_memory_equal(m.b, mac, sizeof(mac));
+	assert_int_equal(nft_key_mac(&m, "aa:bb:cc:dd:ee"), -EINVAL);
+	nft_key_addr(&v6, &b.addr);
+	assert_int_equal(v6.len, 16);
+	nft_key_ifname(&bad, "a-name-too-long-x");
+	assert_true(bad.overflow);
+	for (int i = 0; i < 5; i++)
+		nft_key_addr(&v6, &b.addr);	/* 96 bytes: more than a key holds */
+	assert_true(v6.overflow);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_firewall),
 		cmocka_unit_test(test_firewall_host_blocked),
 		cmocka_unit_test(test_spoofchk),
+		cmocka_unit_test(test_key_encoding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
