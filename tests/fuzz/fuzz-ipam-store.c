@@ -184,11 +184,11 @@ static void operate(void)
 		check_leases(l, n);
 	if (ipam_alloc_add(conf, "ctr", "eth0", &l2, &n2) < 0)
 		n2 = 0;
-	/* DEL releases what ADD gave. What other formats hold for the same
-	 * pair goes in later DELs, one format each, as in the reference: a
-	 * file of the oldest format (the id alone) only when the pair holds
-	 * nothing else; reference-format files (content only, not linked)
-	 * after pontoon's linked ones. Three DELs, then nothing is left. */
+	/* DEL releases what ADD gave, and with it the reference-format files
+	 * (content only, not linked) of the same pair. A file of the oldest
+	 * format (the id alone) goes in a later DEL, only when the pair holds
+	 * nothing else, as in the reference. Three DELs are more than enough:
+	 * then nothing is left. */
 	FUZZ_ASSERT(ipam_alloc_del(conf, "ctr", "eth0") == 0, "DEL: %s", pt_err_msg());
 	for (size_t i = 0; i < n2; i++)
 		FUZZ_ASSERT(!file_exists(&l2[i].address.addr), "DEL left a reservation of ctr/eth0");

@@ -80,7 +80,8 @@ struct add_state {
 	const struct ipam_hostlocal_conf *c;
 	struct ipam_store *store;
 	const char *id, *ifname;
-	bool had_reservations;
+	struct ip_addr *owned;		/* what the attachment held before this ADD */
+	size_t n_owned;
 	bool *used;			/* per requested address */
 	struct ipam_lease *leases;
 	size_t n_leases;
@@ -119,24 +120,17 @@ static int take_requested(struct add_state *st, size_t i, const struct ip_addr *
 }
 
 /* The reference refuses a second ADD of the same attachment in a set where
- * it already holds an address (the spec forbids duplicate allocation). */
+ * it already holds an address (the spec forbids duplicate allocation).
+ * st->owned includes files the reference wrote (see ipam_alloc_add). */
 static int check_duplicate(struct add_state *st, size_t i)
 {
-	_cleanup_free_ struct ip_addr *owned = NULL;
 	char text[IP_ADDR_STRLEN];
-	size_t n = 0;
-	int err;
 
-	if (!st->had_reservations)
-		return 0;
-	err = ipam_store_owned(st->store, st->id, st->ifname, &owned, &n);
-	if (err < 0)
-		return err;
-	for (size_t k = 0; k < n; k++)
-		if (ipam_range_set_find(&st->c->sets[i], &owned[k]))
+	for (size_t k = 0; k < st->n_owned; k++)
+		if (ipam_range_set_find(&st->c->sets[i], &st->owned[k]))
 			return pt_err_code(-EEXIST, CNI_ERR_INTERNAL,
 					   ALLOC_FAILED(i) "%s has been allocated to %s, duplicate allocation is not allowed",
-					   i, ip_addr_format(&owned[k], text), st->id);
+					   i, ip_addr_format(&st->owned[k], text), st->id);
 	return 0;
 }
 
@@ -201,13 +195,18 @@ static int add_all(struct add_state *st)
 		if (err < 0)
 			return err;
 		st->n_leases++;
-		err = ipam_store_set_last_reserved(st->store, (unsigned)i, &l->address.addr);
-		if (err < 0)
-			return err;
 	}
 	for (size_t k = 0; k < st->c->n_requested; k++)
 		if (!st->used[k])
 			return unfulfilled_error(st);
+	/* Only once everything is taken: a failed ADD, rolled back, leaves
+	 * the next search where it was. */
+	for (size_t i = 0; i < st->n_leases; i++) {
+		err = ipam_store_set_last_reserved(st->store, (unsigned)i,
+						   &st->leases[i].address.addr);
+		if (err < 0)
+			return err;
+	}
 	return 0;
 }
 
@@ -226,18 +225,30 @@ int ipam_alloc_add(const struct ipam_hostlocal_conf *c, const char *id, const ch
 	_cleanup_free_ struct ipam_lease *leases = calloc(c->n_sets + 1, sizeof(*leases));
 	struct add_state st = { .c = c, .store = &store, .id = id, .ifname = ifname,
 				.used = used, .leases = leases };
+	bool clean;
 	int err;
 
 	if (!used || !leases)
 		return -ENOMEM;
-	if ((err = ipam_store_open(c->data_dir, c->name, &store)) < 0 ||
-	    (err = ipam_store_attach(&store, id, ifname, &st.had_reservations)) < 0)
+	if ((err = ipam_store_open(c->data_dir, c->name, &store)) < 0)
 		return err;
-	err = add_all(&st);
-	if (err < 0) {
+	/* What the attachment holds, files of the reference's format
+	 * included, before our own changes: in a directory noted clean this
+	 * costs no pass over the names; after one, clean is noted too. */
+	err = ipam_store_owned(&store, id, ifname, &st.owned, &st.n_owned);
+	if (err < 0)
+		return err;
+	clean = ipam_store_clean(&store);
+	err = ipam_store_attach(&store, id, ifname);
+	if (err >= 0)
+		err = add_all(&st);
+	free(st.owned);
+	if (err < 0)
 		rollback(&st);
+	if (clean)	/* our changes added no file of another format */
+		ipam_store_note_clean(&store);
+	if (err < 0)
 		return err;
-	}
 	*ret = TAKE_PTR(leases);
 	*ret_n = st.n_leases;
 	return 0;

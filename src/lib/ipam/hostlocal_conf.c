@@ -114,10 +114,17 @@ static int check_sets(const struct ipam_hostlocal_conf *c, const char *cni_versi
 	return 0;
 }
 
+/* The same address asked for twice (CNI_ARGS IP and runtimeConfig.ips, or
+ * repeated in one list) is one request, as in the reference; kept twice it
+ * would be unfulfillable, since one attachment cannot hold it twice. */
 static int add_requested(struct ipam_hostlocal_conf *c, const struct ip_addr *a)
 {
-	struct ip_addr *v = realloc(c->requested, (c->n_requested + 1) * sizeof(*v));
+	struct ip_addr *v;
 
+	for (size_t i = 0; i < c->n_requested; i++)
+		if (ip_addr_equal(&c->requested[i], a))
+			return 0;
+	v = realloc(c->requested, (c->n_requested + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	v[c->n_requested++] = *a;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cni/error.h"
@@ -143,6 +144,51 @@ int ipam_store_parse_last_reserved(char *buf, size_t n, struct ip_addr *ret)
 
 /* ---- open, lock, close ---- */
 
+/* The note on the lock file: see store.h. An extended attribute, so the
+ * files the reference compares and reads stay byte for byte its own; where
+ * the filesystem has no user attributes there is no note, and every ADD
+ * reads the names (always correct, only slower). */
+#define NOTE_XATTR "user.pontoon.clean"
+
+static bool note_read(int lock_fd, struct timespec *ret)
+{
+	struct timespec t;
+
+	if (fgetxattr(lock_fd, NOTE_XATTR, &t, sizeof(t)) != (ssize_t)sizeof(t))
+		return false;
+	*ret = t;
+	return true;
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+bool ipam_store_clean(struct ipam_store *s)
+{
+	struct timespec noted;
+	struct stat st;
+
+	return note_read(s->lock_fd, &noted) && fstat(s->dir_fd, &st) == 0 &&
+	       same_time(&st.st_mtim, &noted);
+}
+
+void ipam_store_note_clean(struct ipam_store *s)
+{
+	struct stat st;
+
+	if (fstat(s->dir_fd, &st) == 0)
+		(void)fsetxattr(s->lock_fd, NOTE_XATTR, &st.st_mtim, sizeof(st.st_mtim), 0);
+}
+
+/* A file of the reference's format was seen: no note until it is gone (a
+ * stale one could match again only if the clock went back exactly). */
+static void note_drop(struct ipam_store *s)
+{
+	(void)fremovexattr(s->lock_fd, NOTE_XATTR);
+}
+
 int ipam_store_open(const char *data_dir, const char *network, struct ipam_store *ret)
 {
 	_cleanup_free_ char *path = NULL;
@@ -198,8 +244,7 @@ static int attach_create(struct ipam_store *s, const char *name, const char *con
 	return 0;
 }
 
-int ipam_store_attach(struct ipam_store *s, const char *id, const char *ifname,
-		      bool *ret_had_reservations)
+int ipam_store_attach(struct ipam_store *s, const char *id, const char *ifname)
 {
 	char name[NAME_MAX + 1], want[CONTENT_MAX], buf[CONTENT_MAX], *have = NULL;
 	struct stat st;
@@ -212,10 +257,8 @@ int ipam_store_attach(struct ipam_store *s, const char *id, const char *ifname,
 		return pt_err_code(len, CNI_ERR_INVALID_ENV, "CNI_CONTAINERID: too long");
 	if (fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISREG(st.st_mode) && read_trimmed(s->dir_fd, name, buf, &have) == 0 &&
-		    strcmp(have, want) == 0) {
-			*ret_had_reservations = st.st_nlink > 1;
+		    strcmp(have, want) == 0)
 			return 0;
-		}
 		/* Half written by a process killed while writing it: no
 		 * address was linked to it yet, so it is only litter. */
 		if (unlinkat(s->dir_fd, name, 0) < 0)
@@ -223,11 +266,7 @@ int ipam_store_attach(struct ipam_store *s, const char *id, const char *ifname,
 	} else if (errno != ENOENT) {
 		return pt_err_code(-errno, CNI_ERR_IO, "cannot stat %s: %m", name);
 	}
-	err = attach_create(s, name, want, len);
-	if (err < 0)
-		return err;
-	*ret_had_reservations = false;
-	return 0;
+	return attach_create(s, name, want, len);
 }
 
 int ipam_store_detach_if_unused(struct ipam_store *s, const char *id, const char *ifname)
@@ -392,72 +431,149 @@ int ipam_store_list(struct ipam_store *s, struct ip_addr **ret, size_t *ret_n)
 	return 0;
 }
 
-struct owner_match {
-	struct ip_list hits, old_hits;
-	const char *id, *ifname;
-	ino_t ino;		/* by inode when non-zero */
+/* One pass over the directory's names, no file opened: the inodes of the
+ * attachment files and every address with its inode. An address whose
+ * inode is no attachment file's was written by the reference plugin (or
+ * its links are not visible by inode, on some union file systems); only
+ * those are read. */
+struct ip_entry {
+	struct ip_addr a;
+	ino_t ino;
+	char name[64];		/* any text inet_pton accepts is shorter */
 };
 
-static int collect_by_inode(struct ipam_store *s, const struct dirent *de, void *u)
+struct dir_index {
+	ino_t *attach;
+	size_t n_attach;
+	struct ip_entry *ips;
+	size_t n_ips;
+	const char *mine;	/* the attachment file looked for */
+	ino_t mine_ino;		/* its inode as readdir() gives it; 0: absent */
+};
+
+static void dir_index_free(struct dir_index *x)
 {
-	struct owner_match *m = u;
+	free(x->attach);
+	free(x->ips);
+}
+
+static int index_entry(struct ipam_store *s, const struct dirent *de, void *u)
+{
+	struct dir_index *x = u;
 	struct ip_addr a;
 
 	(void)s;
-	if (de->d_ino != m->ino || ip_addr_parse(de->d_name, &a) < 0)
-		return 0;
-	return ip_list_push(&m->hits, &a);
+	if (is_attach_name(de->d_name)) {
+		ino_t *v = realloc(x->attach, (x->n_attach + 1) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		/* Compared with the addresses' d_ino, not with stat(): some
+		 * union file systems give the two different numbers. */
+		if (x->mine && strcmp(de->d_name, x->mine) == 0)
+			x->mine_ino = de->d_ino;
+		v[x->n_attach++] = de->d_ino;
+		x->attach = v;
+	} else if (ip_addr_parse(de->d_name, &a) == 0 && strlen(de->d_name) < 64) {
+		struct ip_entry *v = realloc(x->ips, (x->n_ips + 1) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		v[x->n_ips] = (struct ip_entry){ .a = a, .ino = de->d_ino };
+		strcpy(v[x->n_ips++].name, de->d_name);
+		x->ips = v;
+	}
+	return 0;
 }
 
-static int collect_by_content(struct ipam_store *s, const struct dirent *de, void *u)
+static int ino_cmp(const void *a, const void *b)
 {
-	struct owner_match *m = u;
-	char buf[CONTENT_MAX], *id, *ifname;
-	struct ip_addr a;
-	ssize_t n;
+	ino_t x = *(const ino_t *)a, y = *(const ino_t *)b;
 
-	if (ip_addr_parse(de->d_name, &a) < 0 || (n = read_small(s->dir_fd, de->d_name, buf)) < 0)
+	return (x > y) - (x < y);
+}
+
+static bool is_attach_ino(const struct dir_index *x, ino_t ino)
+{
+	return x->n_attach && bsearch(&ino, x->attach, x->n_attach, sizeof(ino), ino_cmp);
+}
+
+struct owner_match {
+	struct ip_list hits, old_hits;
+	const char *id, *ifname;
+	bool clean;		/* in: noted clean; out: clean (noted or seen) */
+};
+
+/* A file of the reference's format: "<id>\r\n<ifname>" or the oldest "<id>". */
+static int match_content(struct ipam_store *s, const struct ip_entry *e, struct owner_match *m)
+{
+	char buf[CONTENT_MAX], *id, *ifname;
+	ssize_t n = read_small(s->dir_fd, e->name, buf);
+
+	if (n < 0)
 		return 0;
 	ipam_store_parse_owner(buf, (size_t)n, &id, &ifname);
 	if (strcmp(id, m->id) != 0)
 		return 0;
 	if (!ifname)
-		return ip_list_push(&m->old_hits, &a);
-	return strcmp(ifname, m->ifname) == 0 ? ip_list_push(&m->hits, &a) : 0;
+		return ip_list_push(&m->old_hits, &e->a);
+	return strcmp(ifname, m->ifname) == 0 ? ip_list_push(&m->hits, &e->a) : 0;
 }
 
+/* The attachment's addresses: the links of its attachment file, found by
+ * inode, plus the files of the reference's format that name it (written by
+ * the reference before or beside pontoon, which have no attachment file).
+ * A directory pontoon alone wrote costs one pass over the names. */
 static int find_owned(struct ipam_store *s, struct owner_match *m)
 {
 	char name[NAME_MAX + 1];
+	struct dir_index x = { 0 };
 	struct stat st;
 	int err;
 
 	/* An id too long for an attachment file (pontoon refuses it at ADD;
 	 * the reference does not) can only have files of the reference's
-	 * format: read them, so that DEL and GC still release them. */
-	if (attach_name(m->id, m->ifname, name) == 0 &&
-	    fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_nlink > 1) {
-		m->ino = st.st_ino;
-		err = for_each_entry(s, collect_by_inode, m);
-		if (err < 0 || m->hits.n > 0)
-			return err;
+	 * format, which the content match below finds. */
+	if (attach_name(m->id, m->ifname, name) == 0) {
+		x.mine = name;
+		if (m->clean && (fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ?
+				 errno == ENOENT : st.st_nlink <= 1))
+			return 0;	/* no link, and no file of another format */
+	} else if (m->clean) {
+		return 0;
 	}
-	/* No attachment file (the reference's state) or its links are not
-	 * visible by inode (some union file systems): read every file. */
-	err = for_each_entry(s, collect_by_content, m);
+	err = for_each_entry(s, index_entry, &x);
 	if (err < 0)
-		return err;
-	if (m->hits.n == 0) {
+		goto out;
+	if (x.n_attach)
+		qsort(x.attach, x.n_attach, sizeof(*x.attach), ino_cmp);
+	m->clean = true;
+	for (size_t i = 0; i < x.n_ips && err >= 0; i++) {
+		const struct ip_entry *e = &x.ips[i];
+
+		if (x.mine_ino && e->ino == x.mine_ino) {
+			err = ip_list_push(&m->hits, &e->a);
+		} else if (!is_attach_ino(&x, e->ino)) {
+			m->clean = false;
+			err = match_content(s, e, m);
+		}
+	}
+	if (err >= 0 && m->hits.n == 0) {
 		m->hits = m->old_hits;
 		m->old_hits = (struct ip_list){ 0 };
 	}
-	return 0;
+out:
+	dir_index_free(&x);
+	return err < 0 ? err : 0;
 }
 
-int ipam_store_owned(struct ipam_store *s, const char *id, const char *ifname,
-		     struct ip_addr **ret, size_t *ret_n)
+/* ipam_store_owned, telling also whether the directory is clean (noted,
+ * or seen so and noted now). */
+static int owned_clean(struct ipam_store *s, const char *id, const char *ifname,
+		       struct ip_addr **ret, size_t *ret_n, bool *ret_clean)
 {
-	struct owner_match m = { .id = id, .ifname = ifname };
+	struct owner_match m = { .id = id, .ifname = ifname, .clean = ipam_store_clean(s) };
+	bool noted = m.clean;
 	int err = find_owned(s, &m);
 
 	free(m.old_hits.v);
@@ -466,18 +582,32 @@ int ipam_store_owned(struct ipam_store *s, const char *id, const char *ifname,
 		return pt_err_code(err, CNI_ERR_IO, "cannot read the reservations: %s",
 				   strerror(-err));
 	}
+	if (m.clean && !noted)
+		ipam_store_note_clean(s);
+	else if (!m.clean)
+		note_drop(s);
 	*ret = m.hits.v;
 	*ret_n = m.hits.n;
+	*ret_clean = m.clean;
 	return 0;
+}
+
+int ipam_store_owned(struct ipam_store *s, const char *id, const char *ifname,
+		     struct ip_addr **ret, size_t *ret_n)
+{
+	bool clean;
+
+	return owned_clean(s, id, ifname, ret, ret_n, &clean);
 }
 
 int ipam_store_release(struct ipam_store *s, const char *id, const char *ifname)
 {
 	_cleanup_free_ struct ip_addr *ips = NULL;
 	size_t n = 0;
+	bool clean = false;
 	int err;
 
-	err = ipam_store_owned(s, id, ifname, &ips, &n);
+	err = owned_clean(s, id, ifname, &ips, &n, &clean);
 	if (err < 0)
 		return err;
 	/* Addresses first, the attachment file last: a process killed in
@@ -489,6 +619,8 @@ int ipam_store_release(struct ipam_store *s, const char *id, const char *ifname)
 	if (err < 0)
 		return pt_err_code(err, CNI_ERR_IO, "cannot remove the attachment file: %s",
 				   strerror(-err));
+	if (clean)
+		ipam_store_note_clean(s);
 	return (int)n;
 }
 
@@ -544,6 +676,7 @@ static int gc_attachment(struct ipam_store *s, const struct dirent *de, void *u)
 int ipam_store_gc(struct ipam_store *s, ipam_store_keep_fn keep, void *userdata)
 {
 	struct gc_ctx g = { .keep = keep, .userdata = userdata };
+	bool clean = ipam_store_clean(s);
 	int err;
 
 	/* Reservations first, so that an attachment file whose addresses all
@@ -553,5 +686,7 @@ int ipam_store_gc(struct ipam_store *s, ipam_store_keep_fn keep, void *userdata)
 		err = for_each_entry(s, gc_attachment, &g);
 	if (err < 0)
 		return pt_err_code(err, CNI_ERR_IO, "gc: %s", strerror(-err));
+	if (clean)	/* it only removed files */
+		ipam_store_note_clean(s);
 	return g.released;
 }

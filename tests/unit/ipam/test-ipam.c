@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cni/error.h"
@@ -621,6 +622,97 @@ static void test_release_idempotent_and_formats(void **state)
 	ipam_hostlocal_conf_free(c);
 }
 
+/* Whether pontoon noted dir as holding no file of the reference's format
+ * (store.h: an attribute of the lock file, whose bytes stay empty). */
+static bool noted_clean(const char *dir)
+{
+	char path[4096];
+	struct timespec t;
+
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	return getxattr(path, "user.pontoon.clean", &t, sizeof(t)) == (ssize_t)sizeof(t) &&
+	       strcmp(read_file(dir, "lock"), "") == 0;
+}
+
+/* Regression (review): a reservation the reference plugin wrote (no
+ * attachment file) counts for the duplicate check of ADD, and DEL releases
+ * it together with what pontoon linked for the same attachment. */
+static void test_reference_files_beside_ours(void **state)
+{
+	struct fx *f = *state;
+	struct ipam_hostlocal_conf *c = load(f, V4_29, NULL);
+
+	assert_string_equal(add_ok(c, "c1", "eth0"), "10.1.2.2/29");
+	/* pontoon alone wrote the directory: noted clean, so that ADD does
+	 * not read the names. A file written since changes the directory's
+	 * mtime (fine-grained since we stat()ed it, Linux 6.13 and later),
+	 * which voids the note. */
+	assert_true(noted_clean(f->net));
+	write_file(f->net, "10.1.2.5", "c2\r\neth0");
+	add_fails(c, "c2", "10.1.2.5 has been allocated to c2, duplicate allocation is not allowed");
+	assert_false(noted_clean(f->net));
+	assert_string_equal(read_file(f->net, "lock"), "");
+	assert_false(exists(f->net, "c2:eth0"));
+	assert_int_equal(count_ips(f->net), 2);
+	assert_int_equal(ipam_alloc_check(c, "c2", "eth0"), 0);
+	assert_int_equal(ipam_alloc_del(c, "c2", "eth0"), 0);
+	assert_false(exists(f->net, "10.1.2.5"));
+	/* Ours and the reference's for one attachment: DEL releases both;
+	 * an oldest-format file of that container stays (it counts only when
+	 * nothing names the interface, as in the reference). */
+	write_file(f->net, "10.1.2.6", "c1\r\neth0");
+	write_file(f->net, "10.1.2.4", "c1");
+	assert_int_equal(ipam_alloc_del(c, "c1", "eth0"), 0);
+	assert_false(exists(f->net, "10.1.2.2"));
+	assert_false(exists(f->net, "10.1.2.6"));
+	assert_false(exists(f->net, "c1:eth0"));
+	assert_true(exists(f->net, "10.1.2.4"));
+	/* Files of other attachments are not disturbed by either pass. */
+	assert_string_equal(add_ok(c, "c3", "eth0"), "10.1.2.3/29");
+	write_file(f->net, "10.1.2.5", "c4\r\neth0");
+	assert_int_equal(ipam_alloc_del(c, "c3", "eth1"), 0);
+	assert_int_equal(count_ips(f->net), 3);
+	/* Once the reference's files are gone, the directory is noted clean
+	 * again by the next pass over the names. */
+	assert_int_equal(ipam_alloc_del(c, "c4", "eth0"), 0);
+	assert_int_equal(ipam_alloc_del(c, "c1", "eth9"), 0);
+	assert_int_equal(count_ips(f->net), 1);
+	assert_string_equal(add_ok(c, "c5", "eth0"), "10.1.2.4/29");
+	assert_true(noted_clean(f->net));
+	add_fails(c, "c5", "10.1.2.4 has been allocated to c5, duplicate allocation is not allowed");
+	ipam_hostlocal_conf_free(c);
+}
+
+/* Regression (review): the same address requested twice (CNI_ARGS IP and
+ * runtimeConfig.ips, or twice in one list) is one request, and an ADD that
+ * fails leaves last_reserved_ip where it was. */
+static void test_requested_twice(void **state)
+{
+	struct fx *f = *state;
+	struct ipam_hostlocal_conf *c = load(f, V4_29, "10.1.2.5,10.1.2.5");
+	json_t *j;
+	struct ip_prefix ips[2];
+
+	assert_int_equal(c->n_requested, 1);
+	assert_string_equal(add_ok(c, "c1", "eth0"), "10.1.2.5/29");
+	ipam_hostlocal_conf_free(c);
+	assert_int_equal(ip_prefix_parse("10.1.2.3/29", &ips[0]), 0);
+	assert_int_equal(ip_prefix_parse("10.1.2.3/29", &ips[1]), 0);
+	j = conf_json("1.1.0", V4_29, f->dir, NULL);
+	assert_int_equal(ipam_hostlocal_conf_parse(j, "10.1.2.3", ips, 2, &c), 0);
+	json_decref(j);
+	assert_int_equal(c->n_requested, 1);
+	assert_string_equal(add_ok(c, "c2", "eth0"), "10.1.2.3/29");
+	ipam_hostlocal_conf_free(c);
+	assert_string_equal(read_file(f->net, "last_reserved_ip.0"), "10.1.2.3");
+	/* .4 is taken, then .7 (outside) cannot be: rolled back, hint kept. */
+	c = load(f, V4_29, "10.1.2.4,10.1.2.7");
+	add_fails(c, "c3", "failed to allocate all requested IPs: 10.1.2.7");
+	assert_false(exists(f->net, "10.1.2.4"));
+	assert_string_equal(read_file(f->net, "last_reserved_ip.0"), "10.1.2.3");
+	ipam_hostlocal_conf_free(c);
+}
+
 /* Regression (security review): a container id too long for an
  * attachment file (over 239 bytes) is refused by ADD with code 4, but DEL,
  * CHECK and GC still find what the reference wrote for it (the reference
@@ -1032,6 +1124,8 @@ int main(void)
 		FX(test_duplicate_add),
 		FX(test_release_idempotent_and_formats),
 		FX(test_long_container_id),
+		FX(test_reference_files_beside_ours),
+		FX(test_requested_twice),
 		FX(test_half_written_left_behind),
 		FX(test_gc),
 		FX(test_killed_at_any_instant),
