@@ -6,6 +6,19 @@
 #include "cni/error.h"
 #include "util/error.h"
 
+/* The recorded message is valid UTF-8 already (util/error.c); anything
+ * else is made so here rather than lost, since JSON cannot carry it. */
+static json_t *msg_json(const char *msg)
+{
+	char buf[4096];
+	json_t *s = json_string(msg);
+
+	if (s)
+		return s;
+	pt_utf8_sanitize(buf, sizeof(buf), msg, false);
+	return json_string(buf);
+}
+
 void cni_error_print(FILE *out, const char *cni_version, int err)
 {
 	const char *msg = pt_err_msg();
@@ -22,7 +35,7 @@ void cni_error_print(FILE *out, const char *cni_version, int err)
 	if (cni_version)
 		json_object_set_new(j, "cniVersion", json_string(cni_version));
 	json_object_set_new(j, "code", json_integer(code));
-	json_object_set_new(j, "msg", json_string(msg) ? : json_string("(message not valid UTF-8)"));
+	json_object_set_new(j, "msg", msg_json(msg));
 	s = json_dumps(j, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 	if (s) {
 		fputs(s, out);

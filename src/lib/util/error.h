@@ -8,6 +8,8 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 /* Records a message for err (a negative errno) and returns err. */
 int pt_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -27,3 +29,11 @@ const char *pt_err_msg(void);
 int pt_err_cni_code(void);
 
 void pt_err_clear(void);
+
+/* Copies src into dst (size bytes) as valid UTF-8: each byte that starts
+ * no valid character becomes the four characters \xNN. When src was cut
+ * short (cut) a character the cut went through is dropped, not escaped;
+ * when src was cut or dst is too small, the text ends at a character
+ * boundary followed by '~'. Returns the length written. Every recorded
+ * message goes through it, so pt_err_msg() is always valid UTF-8. */
+size_t pt_utf8_sanitize(char *dst, size_t size, const char *src, bool cut);
