@@ -3,7 +3,8 @@
  * A request is sent, then its whole answer is collected (every datagram up
  * to the ACK, NLMSG_DONE or error carrying the request's sequence number)
  * before mnl_cb_run2 walks it. Collecting first means a failure never
- * leaves half an answer in the socket for the next request to trip on, and
+ * leaves half an answer in the socket for the next request to trip on (a
+ * collection that itself fails midway drains the rest), and
  * an interrupted dump (NLM_F_DUMP_INTR) can be thrown away whole before any
  * of its messages reach the caller's callback. The test transport replaces
  * the send and the collection, nothing else, so unit tests exercise the same
@@ -35,6 +36,7 @@ struct nl_sock {
 	void *transport_data;
 	char *reply;			/* the answer of the current request */
 	size_t reply_len, reply_cap;
+	size_t recv_size;		/* per datagram; 0: NL_RECV_SIZE (tests shrink it) */
 	_Alignas(struct nlmsghdr) char req[NL_REQ_SIZE];
 };
 
@@ -131,6 +133,11 @@ int nl_open_fake(nl_transport_fn fn, void *data, struct nl_sock **ret)
 	nl_set_test_transport(nl, fn, data);
 	*ret = nl;
 	return 0;
+}
+
+void nl_set_test_recv_size(struct nl_sock *nl, size_t size)
+{
+	nl->recv_size = size < NL_RECV_SIZE ? size : 0;
 }
 
 void nl_set_test_transport(struct nl_sock *nl, nl_transport_fn fn, void *data)
@@ -269,20 +276,35 @@ static ssize_t nl_recv_from_kernel(struct nl_sock *nl, void *buf, size_t size)
 	return n;
 }
 
-static int nl_collect(struct nl_sock *nl, unsigned seq)
+/* Throws away whatever is queued on the socket: the rest of an answer
+ * whose collection failed, so that the next request on this long-lived
+ * socket reads only its own. Every receive also lets the kernel queue the
+ * next part of a dump still running, so this goes on until the dump's end;
+ * non-blocking, since a lost datagram (ENOBUFS) may mean the end never
+ * comes. A zero-length receive with MSG_TRUNC drops a datagram unread. */
+static void nl_drain(struct nl_sock *nl)
 {
+	int fd = mnl_socket_get_fd(nl->mnl);
+	char byte;
+
+	while (recv(fd, &byte, 0, MSG_DONTWAIT | MSG_TRUNC) >= 0 || errno == EINTR ||
+	       errno == ENOBUFS)
+		;
+}
+
+static int nl_collect_kernel(struct nl_sock *nl, unsigned seq)
+{
+	size_t size = nl->recv_size ? nl->recv_size : NL_RECV_SIZE;
 	ssize_t n;
 	size_t at;
 	int r;
 
-	if (nl->transport)	/* the fake hands its answer over in one piece */
-		return 0;
 	for (;;) {
 		r = nl_reserve(nl, NL_RECV_SIZE);
 		if (r < 0)
 			return r;
 		at = nl->reply_len;
-		n = nl_recv_from_kernel(nl, nl->reply + at, NL_RECV_SIZE);
+		n = nl_recv_from_kernel(nl, nl->reply + at, size);
 		if (n == -EINTR || n == 0)
 			continue;
 		if (n < 0) {
@@ -297,6 +319,18 @@ static int nl_collect(struct nl_sock *nl, unsigned seq)
 		if (nl_chunk_ends(nl->reply + at, (size_t)n, seq))
 			return 0;
 	}
+}
+
+static int nl_collect(struct nl_sock *nl, unsigned seq)
+{
+	int r;
+
+	if (nl->transport)	/* the fake hands its answer over in one piece */
+		return 0;
+	r = nl_collect_kernel(nl, seq);
+	if (r < 0)
+		nl_drain(nl);
+	return r;
 }
 
 static bool nl_reply_interrupted(const struct nl_sock *nl)

@@ -49,6 +49,10 @@ int nl_dump(struct nl_sock *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 typedef int (*nl_transport_fn)(const void *req, size_t req_len, void *reply,
 			       size_t reply_size, void *data);
 void nl_set_test_transport(struct nl_sock *nl, nl_transport_fn fn, void *data);
+/* Seam for kernel tests: receive at most size bytes per datagram (0: the
+ * default), so that a test can make an answer overflow the buffer (MSG_TRUNC,
+ * -ENOSPC) and check the socket is clean afterwards. */
+void nl_set_test_recv_size(struct nl_sock *nl, size_t size);
 /* A socket that never touches the kernel, for unit tests with a transport. */
 int nl_open_fake(nl_transport_fn fn, void *data, struct nl_sock **ret);
 
