@@ -2,8 +2,11 @@
  * gates, the plugin's operation, then the result or the error JSON, the
  * way the reference's skel does it. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "cni/error.h"
@@ -11,6 +14,7 @@
 #include "cni/version.h"
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 /* The lowest config version each command exists in (skel's gates). */
@@ -88,9 +92,69 @@ static int call_op(const struct cni_plugin *p, struct cni_call *c)
 	return op ? op(c) : 0;
 }
 
+/* ---- the GC lock ----
+ *
+ * GC removes what a network's containers share (masquerade and firewall
+ * elements) once it sees no container left, and an ADD running meanwhile
+ * may rely on them: GC takes this lock exclusive, ADD, DEL and CHECK
+ * shared, so they never overlap while ADDs still run in parallel. One lock
+ * for all networks, flock() on pontoon's runtime directory <root>/run/pontoon
+ * itself: per-network lock files would pile up under /run (one per network
+ * name ever used, tests included), and GC is rare and short. It is taken
+ * before the plugin does anything, so before the IPAM store's own lock,
+ * always in that order. A delegate (the IPAM plugin a plugin runs) sees
+ * PONTOON_GC_LOCKED in its environment and takes nothing: its parent holds
+ * the lock, and an exclusive one taken again from the child would wait
+ * forever. Only plugins with a GC take it: the others have nothing to keep
+ * apart. Best effort: where the directory cannot be made or opened, the
+ * plugin runs unlocked, as before. */
+#define GC_LOCK_ENV "PONTOON_GC_LOCKED"
+
+static int gc_lock_open(void)
+{
+	const char *root = getenv("PONTOON_ROOT");
+	_cleanup_free_ char *path = NULL;
+	int fd;
+
+	if (asprintf(&path, "%s/run/pontoon", root ? root : "") < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && mkdir_p(path, 0755) >= 0)
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The lock's descriptor (gc_unlockp releases it), or -1 when none is taken. */
+static int gc_lock(const struct cni_plugin *p, enum cni_cmd cmd)
+{
+	int fd;
+
+	if (!p->gc || cmd == CNI_CMD_VERSION || cmd == CNI_CMD_STATUS || getenv(GC_LOCK_ENV))
+		return -1;
+	fd = gc_lock_open();
+	if (fd < 0)
+		return -1;
+	while (flock(fd, cmd == CNI_CMD_GC ? LOCK_EX : LOCK_SH) < 0)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	setenv(GC_LOCK_ENV, "1", 1);
+	return fd;
+}
+
+static void gc_unlockp(int *fd)
+{
+	if (*fd < 0)
+		return;
+	unsetenv(GC_LOCK_ENV);
+	close(*fd);
+}
+
 static int run(const struct cni_plugin *p, struct cni_call *c, const char *conf, size_t len,
 	       FILE *out)
 {
+	_cleanup_(gc_unlockp) int lock_fd = -1;
 	const char *min = min_version(c->env->cmd);
 	int r;
 
@@ -107,6 +171,7 @@ static int run(const struct cni_plugin *p, struct cni_call *c, const char *conf,
 	r = cni_args_parse(c->env->args, &c->args);
 	if (r < 0)
 		return r;
+	lock_fd = gc_lock(p, c->env->cmd);
 	r = call_op(p, c);
 	if (r < 0)
 		return r;

@@ -3,8 +3,10 @@
  * plugins in a temp dir, and the in-process path, with a link to this
  * test binary standing in for pontoon-cni. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,6 +67,53 @@ static const struct cni_plugin *lookup(const char *type)
 {
 	return strcmp(type, "inproc") == 0 ? &fake : NULL;
 }
+
+/* ---- a fake plugin that looks at the GC lock from inside ---- */
+
+static struct {
+	int other_blocked;	/* the opposite lock mode could not be taken */
+	char env[64];		/* PONTOON_GC_LOCKED as the op saw it */
+} lock_seen;
+
+static int lock_dir_fd(void)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/run/pontoon", dir);
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Tries the mode the driver's lock excludes, from another descriptor. */
+static int lock_probe(struct cni_call *c, int mode)
+{
+	int fd = lock_dir_fd();
+
+	lock_seen.other_blocked = fd >= 0 && flock(fd, mode | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	if (fd >= 0)
+		close(fd);
+	snprintf(lock_seen.env, sizeof(lock_seen.env), "%s",
+		 getenv("PONTOON_GC_LOCKED") ? getenv("PONTOON_GC_LOCKED") : "");
+	if (c->env->cmd == CNI_CMD_ADD) {
+		c->result = cni_result_new(c->conf->cni_version);
+		return c->result ? 0 : -ENOMEM;
+	}
+	return 0;
+}
+
+static int lock_probe_ex(struct cni_call *c)
+{
+	return lock_probe(c, LOCK_EX);
+}
+
+static int lock_probe_sh(struct cni_call *c)
+{
+	return lock_probe(c, LOCK_SH);
+}
+
+static const struct cni_plugin locking = {
+	.type = "locking", .add = lock_probe_ex, .del = lock_probe_ex, .check = lock_probe_ex,
+	.gc = lock_probe_sh,
+};
 
 static const struct cni_env env_add = {
 	.cmd = CNI_CMD_ADD, .container_id = "ctr1", .netns = "/run/netns/x", .ifname = "eth0",
@@ -235,6 +284,8 @@ static int setup(void **state)
 	(void)state;
 	if (!mkdtemp(dir))
 		return -1;
+	/* The GC lock lives under $PONTOON_ROOT/run: here, not the machine's. */
+	setenv("PONTOON_ROOT", dir, 1);
 	write_script("ok", "cat > \"$0.stdin\"; env | grep ^CNI_ | sort > \"$0.env\"\n"
 			   "echo '{\"ips\":[{\"address\":\"10.0.0.7/24\",\"gateway\":\"10.0.0.1\"}]}'");
 	write_script("fails", "cat >/dev/null; echo '{\"cniVersion\":\"1.0.0\",\"code\":11,"
@@ -270,6 +321,50 @@ static int teardown(void **state)
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd);
+}
+
+static int run_locking(enum cni_cmd cmd)
+{
+	static const char conf[] = "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"type\":\"locking\"}";
+	struct cni_env env = env_add;
+	FILE *devnull = fopen("/dev/null", "w");
+	int rc;
+
+	env.cmd = cmd;
+	lock_seen.other_blocked = -1;
+	rc = cni_plugin_run(&locking, &env, conf, strlen(conf), devnull);
+	fclose(devnull);
+	return rc;
+}
+
+/* Regression (review): GC takes the lock exclusive, ADD, DEL and CHECK
+ * shared, so that GC never removes what a network's containers share
+ * while an ADD relies on it; a delegate takes nothing (its parent holds
+ * the lock: an exclusive one taken again would wait forever), and the
+ * lock is gone after the run. */
+static void test_gc_lock(void **state)
+{
+	int fd;
+
+	(void)state;
+	assert_int_equal(run_locking(CNI_CMD_ADD), 0);
+	assert_int_equal(lock_seen.other_blocked, 1);
+	assert_string_equal(lock_seen.env, "1");
+	assert_null(getenv("PONTOON_GC_LOCKED"));
+	assert_int_equal(run_locking(CNI_CMD_GC), 0);
+	assert_int_equal(lock_seen.other_blocked, 1);
+	assert_int_equal(run_locking(CNI_CMD_DEL), 0);
+	assert_int_equal(lock_seen.other_blocked, 1);
+	/* Released: another process could take it exclusive now. */
+	fd = lock_dir_fd();
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_SH | LOCK_NB), 0);
+	/* A delegate's GC while "the parent" holds it shared: no wait. */
+	setenv("PONTOON_GC_LOCKED", "1", 1);
+	assert_int_equal(run_locking(CNI_CMD_GC), 0);
+	assert_int_equal(lock_seen.other_blocked, 0);
+	unsetenv("PONTOON_GC_LOCKED");
+	close(fd);
 }
 
 static void test_find_plugin(void **state)
@@ -439,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_run_add),
 		cmocka_unit_test(test_run_errors),
 		cmocka_unit_test(test_run_version_gates),
+		cmocka_unit_test(test_gc_lock),
 		cmocka_unit_test(test_find_plugin),
 		cmocka_unit_test(test_delegate_exec),
 		cmocka_unit_test(test_delegate_errors),
