@@ -45,9 +45,25 @@ struct portmap_call {
 	struct nft_portmap_req req;
 };
 
-/* Addresses of the container: those of an interface in a sandbox, or of no
+/* An address the reference leaves out: one of a known interface that is
+ * not CNI_IFNAME in a sandbox (a host-side veth, or another interface of a
+ * container with several, whose ports are another attachment's). */
+static bool on_other_interface(const struct cni_result *res, const struct cni_ip *ip,
+			       const char *ifname)
+{
+	const struct cni_interface *itf;
+
+	if (ip->interface < 0 || (size_t)ip->interface >= res->n_interfaces)
+		return false;
+	itf = &res->interfaces[ip->interface];
+	return !itf->sandbox || !itf->sandbox[0] ||
+	       (ifname && (!itf->name || strcmp(itf->name, ifname) != 0));
+}
+
+/* Addresses of the container: those of CNI_IFNAME in a sandbox, or of no
  * interface at all, as the reference picks them. */
-static void container_ips(const struct cni_result *res, struct portmap_call *p)
+static void container_ips(const struct cni_result *res, const char *ifname,
+			  struct portmap_call *p)
 {
 	bool have4 = false, have6 = false;
 
@@ -57,8 +73,7 @@ static void container_ips(const struct cni_result *res, struct portmap_call *p)
 		const struct cni_ip *ip = &res->ips[i];
 		int fam = ip->address.addr.family;
 
-		if (ip->interface >= 0 && (size_t)ip->interface < res->n_interfaces &&
-		    !res->interfaces[ip->interface].sandbox)
+		if (on_other_interface(res, ip, ifname))
 			continue;
 		if ((fam == AF_INET && have4) || (fam == AF_INET6 && have6))
 			continue;
@@ -74,7 +89,7 @@ static int portmap_prepare(struct cni_call *c, struct portmap_call *p)
 
 	if (r < 0)
 		return r;
-	container_ips(c->conf->prev_result, p);
+	container_ips(c->conf->prev_result, c->env->ifname, p);
 	p->req = (struct nft_portmap_req){
 		.network = c->conf->name,
 		.container_id = c->env->container_id,

@@ -62,12 +62,25 @@ static int static_del(struct cni_call *c)
 	return 0;
 }
 
+/* True when prevResult holds a's address, with a's gateway when a has one. */
+static bool prev_has(const struct cni_result *prev, const struct ipam_static_addr *a)
+{
+	for (size_t k = 0; k < prev->n_ips; k++)
+		if (ip_addr_equal(&a->address.addr, &prev->ips[k].address.addr) &&
+		    (ip_addr_is_unset(&a->gateway) ||
+		     ip_addr_equal(&a->gateway, &prev->ips[k].gateway)))
+			return true;
+	return false;
+}
+
 /* Every configured address must be in prevResult, with the configured
- * gateway when one is set. */
+ * gateway when one is set; a missing one fails like a wrong gateway, as in
+ * the reference. */
 static int static_check(struct cni_call *c)
 {
 	_cleanup_static_conf_ struct ipam_static_conf *conf = NULL;
 	const struct cni_result *prev = c->conf->prev_result;
+	char text[IP_ADDR_STRLEN];
 	int err;
 
 	if ((err = load_conf(c, &conf)) < 0)
@@ -75,22 +88,12 @@ static int static_check(struct cni_call *c)
 	if (!prev)
 		return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
 				   "prevResult: Required prevResult missing");
-	for (size_t i = 0; i < conf->n_addrs; i++) {
-		const struct ipam_static_addr *a = &conf->addrs[i];
-
-		for (size_t k = 0; k < prev->n_ips; k++) {
-			char text[IP_ADDR_STRLEN];
-
-			if (!ip_addr_equal(&a->address.addr, &prev->ips[k].address.addr))
-				continue;
-			if (ip_addr_is_unset(&a->gateway) ||
-			    ip_addr_equal(&a->gateway, &prev->ips[k].gateway))
-				break;
+	for (size_t i = 0; i < conf->n_addrs; i++)
+		if (!prev_has(prev, &conf->addrs[i]))
 			return pt_err_code(-EINVAL, CNI_ERR_INTERNAL,
 					   "static: Failed to match addr %s on interface %s",
-					   ip_addr_format(&a->address.addr, text), c->env->ifname);
-		}
-	}
+					   ip_addr_format(&conf->addrs[i].address.addr, text),
+					   c->env->ifname);
 	return 0;
 }
 
