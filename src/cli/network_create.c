@@ -6,8 +6,12 @@
  * network; given ones are checked the same way. Nothing is written until
  * every check passed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cni/env.h"
@@ -172,6 +176,29 @@ static int check_subnets(struct create_opts *o, const struct taken *t)
 	return 0;
 }
 
+/* The addresses --ip-range ir gives inside subnet (network address
+ * clean): its first and last, less the subnet's network address and, for
+ * IPv4, its broadcast address, which host-local would hand out when
+ * rangeStart or rangeEnd names them. false when nothing is left. */
+static bool ip_range_limits(const struct ip_prefix *clean, const struct ip_prefix *ir,
+			    struct ip_addr *ret_first, struct ip_addr *ret_last)
+{
+	struct ip_addr first, last, end;
+
+	ip_prefix_network(ir, &first);
+	ip_prefix_last(ir, &last);
+	ip_prefix_last(clean, &end);
+	if (ip_addr_equal(&first, &clean->addr))
+		ip_addr_add(&first, 1, &first);
+	if (clean->addr.family == AF_INET && ip_addr_equal(&last, &end))
+		ip_addr_add(&last, -1, &last);
+	if (ip_addr_cmp(&first, &last) > 0)
+		return false;
+	*ret_first = first;
+	*ret_last = last;
+	return true;
+}
+
 /* The range of subnet s: gateway and the --ip-range limits where they fit. */
 static int range_json(const struct create_opts *o, const struct ip_prefix *s, json_t **ret)
 {
@@ -207,8 +234,10 @@ static int range_json(const struct create_opts *o, const struct ip_prefix *s, js
 			if (!ip_prefix_contains(&clean, &first) || !ip_prefix_contains(&clean, &last))
 				return json_decref(range),
 				       cli_error(EXIT_USAGE, "--ip-range %s: not inside subnet %s", o->ip_range, net);
-			if (ip_addr_equal(&first, &clean.addr))
-				ip_addr_add(&first, 1, &first);
+			if (!ip_range_limits(&clean, &ir, &first, &last))
+				return json_decref(range),
+				       cli_error(EXIT_USAGE, "--ip-range %s: only the network or broadcast address of subnet %s",
+						 o->ip_range, net);
 			json_object_set_new(range, "rangeStart", json_string(ip_addr_format(&first, buf)));
 			json_object_set_new(range, "rangeEnd", json_string(ip_addr_format(&last, buf)));
 		}
@@ -324,6 +353,32 @@ static int build_conflist(const struct create_opts *o, bool firewall, bool portm
 	return 0;
 }
 
+/* Writes doc as the new file path, never over one that exists, whatever
+ * it holds (another network, a file that does not parse, one a concurrent
+ * create or another tool just wrote): a complete temporary file is linked
+ * to path, which fails with EEXIST instead of replacing it. */
+static int write_new_conflist(const char *path, json_t *doc)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	int r = 0;
+
+	if (asprintf(&tmp, "%s.tmp.%d", path, getpid()) < 0)
+		return -ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return pt_err(-errno, "cannot write %s: %m", tmp);
+	errno = 0;
+	if (json_dumpfd(doc, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || write(fd, "\n", 1) != 1)
+		r = errno ? -errno : -EIO;
+	if (r >= 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || link(tmp, path) < 0))
+		r = -errno;
+	unlink(tmp);
+	if (r == -EEXIST)
+		return pt_err(r, "%s already exists", path);
+	return r < 0 ? pt_err(r, "cannot write %s: %s", path, strerror(-r)) : 0;
+}
+
 static int parse_opts(int argc, char **argv, struct create_opts *o)
 {
 	static const struct option opts[] = {
@@ -405,9 +460,13 @@ static int create(struct create_opts *o)
 	r = net_load_all(&nets, &n);
 	if (r < 0)
 		return cli_lib_error(EXIT_FAIL, r, "cannot read %s", cli.conf_dir);
+	snprintf(path, sizeof(path), "%s/%s.conflist", cli.conf_dir, o->name);
 	for (size_t i = 0; i < n && r >= 0; i++)
 		if (strcmp(nets[i]->name, o->name) == 0)
 			r = cli_error(EXIT_CONFLICT, "network %s already exists (%s)", o->name, nets[i]->path);
+	/* The file may hold another network or one that does not load. */
+	if (r == 0 && access(path, F_OK) == 0)
+		r = cli_error(EXIT_CONFLICT, "network %s: %s already exists", o->name, path);
 	if (r == 0) {
 		r = taken_routes(&t, AF_INET);
 		if (r >= 0)
@@ -435,9 +494,11 @@ static int create(struct create_opts *o)
 	if (r == 0 && (r = mkdir_p(cli.conf_dir, 0755)) < 0)
 		r = cli_lib_error(EXIT_FAIL, r, "network %s", o->name);
 	if (r == 0) {
-		snprintf(path, sizeof(path), "%s/%s.conflist", cli.conf_dir, o->name);
-		r = write_json_atomic(path, doc);
-		r = r < 0 ? cli_lib_error(EXIT_FAIL, r, "network %s", o->name) : 0;
+		r = write_new_conflist(path, doc);
+		if (r == -EEXIST)
+			r = cli_lib_error(EXIT_CONFLICT, r, "network %s", o->name);
+		else if (r < 0)
+			r = cli_lib_error(EXIT_FAIL, r, "network %s", o->name);
 	}
 	if (r == 0 && cli.json)
 		cli_print_json(doc);

@@ -12,62 +12,10 @@
 #                                  bridge pontoonN (10.88.x.1) -- veth -- container eth0
 #
 # Cases print ok/FAIL/skip lines (tests/integration/lib.sh).
-if [ -z "${PT_CLI_INNER:-}" ]; then
-	PT_CLI_INNER=1 exec unshare --net --mount --propagation private bash "$0" "$@"
-fi
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/cli-lib.sh"
 
-PONTOON_BUILD=${PONTOON_BUILD:-$PT_SRC/build}
-PONTOON=$(cd "$PONTOON_BUILD" && pwd)/src/cli/pontoon
-export PONTOON_CNI_PATH=$CNI_PATH
-ip link set lo up
-
-# Every process still in this namespace at the end was started here.
-cli_cleanup_procs() {
-	local me p
-	me=$(readlink /proc/self/ns/net)
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
-		[ "${p#/proc/}" = $$ ] || [ "${p#/proc/}" = "$BASHPID" ] && continue
-		# our own ancestors (bash, unshare) are in it too
-		grep -q "PT_CLI_INNER=1" "$p/environ" 2>/dev/null && [ "$(cat "$p/comm")" = bash ] && continue
-		case "$(cat "$p/comm" 2>/dev/null)" in pontoon|sleep|socat|python3|nc) kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
-	done
-}
-# Pins and mounts a failed case left (its endroot never ran): unmounted
-# so that the temporary directory can go.
-cli_cleanup_mounts() {
-	awk -v t="$PT_TMP/" 'index($2, t) == 1 { print $2 }' /proc/self/mounts | sort -r |
-		while read -r m; do umount -l "$m"; done
-}
-trap 'cli_cleanup_procs; cli_cleanup_mounts; pt_cleanup' EXIT
-
-pt() { "$PONTOON" "$@"; }
-# Expects exit code CODE from pontoon ARGS; the error must be one line.
-pt_expect() {
-	local want=$1 out rc
-	shift
-	out=$("$PONTOON" "$@" 2>&1)
-	rc=$?
-	[ "$rc" = "$want" ] || fail "pontoon $*: exit $rc, want $want: $out"
-	[ "$(printf '%s\n' "$out" | wc -l)" -le 1 ] || fail "pontoon $*: error is not one line: $out"
-	printf '%s' "$out"
-}
-newroot() {
-	export PONTOON_ROOT="$PT_TMP/root-$1"
-	mkdir -p "$PONTOON_ROOT"
-}
-# Removes every container and network of the current root.
-endroot() {
-	local c
-	for c in $(pt ps --json | jq -r '.[].name'); do pt rm -f "$c" >/dev/null; done
-	pt network prune >/dev/null
-	umount "$PONTOON_ROOT/run/pontoon/netns" 2>/dev/null
-	return 0
-}
 ctr_ip() { pt inspect "$1" | jq -r ".[0].networks[${2:-0}].ips[0]" | cut -d/ -f1; }
 n_links() { ip -o link | wc -l; }
-has_plugin() { "$CNI_PATH/$1" </dev/null 2>/dev/null; CNI_COMMAND=VERSION "$CNI_PATH/$1" </dev/null >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- networks
 

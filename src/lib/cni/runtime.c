@@ -388,6 +388,18 @@ static json_t *valid_attachments(const struct cni_attachment *valid, size_t n)
 	return extra;
 }
 
+int cni_runtime_gc_cached(const struct cni_runtime *rt, const struct cni_conflist *l,
+			  const struct cni_attachment *valid, size_t n_valid,
+			  size_t *ret_n_deleted)
+{
+	size_t deleted = 0;
+	int r = del_stale(rt, l, valid, n_valid, &deleted);
+
+	if (r >= 0 && ret_n_deleted)
+		*ret_n_deleted = deleted;
+	return r;
+}
+
 int cni_runtime_gc(const struct cni_runtime *rt, const struct cni_conflist *l,
 		   const struct cni_attachment *valid, size_t n_valid, size_t *ret_n_deleted)
 {

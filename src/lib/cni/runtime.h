@@ -62,9 +62,19 @@ int cni_runtime_check(const struct cni_runtime *rt, const struct cni_conflist *l
 int cni_runtime_status(const struct cni_runtime *rt, const struct cni_conflist *l);
 /* GC: first DEL every cached attachment of the network not in valid[], then
  * (1.1.0, unless disableGC) GC every plugin with cni.dev/valid-attachments.
+ * The plugins release whatever valid[] does not name, including what other
+ * runtimes attached: call it only on a network whose every attachment the
+ * caller knows (one it owns). Plugins linked in (inproc) are asked at
+ * 1.1.0 even when the list says less.
  * *ret_n_deleted (may be NULL) counts the stale attachments DELed. */
 int cni_runtime_gc(const struct cni_runtime *rt, const struct cni_conflist *l,
 		   const struct cni_attachment *valid, size_t n_valid, size_t *ret_n_deleted);
+/* Only the first step: DEL the attachments of this runtime's cache (which
+ * holds nothing another runtime made) not in valid[]; no plugin GC. For a
+ * network other runtimes may share. */
+int cni_runtime_gc_cached(const struct cni_runtime *rt, const struct cni_conflist *l,
+			  const struct cni_attachment *valid, size_t n_valid,
+			  size_t *ret_n_deleted);
 
 /* The cached final result of an attachment as a parsed result; -ENOENT
  * when none. */
