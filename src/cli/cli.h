@@ -112,6 +112,10 @@ int write_json_atomic(const char *path, json_t *j);
 unsigned long long proc_start_time(pid_t pid);
 /* Whether pid runs and started at start (0: any start). */
 bool proc_alive(pid_t pid, unsigned long long start);
+/* Whether obj[pid_key] (1..INT_MAX) runs and started at obj[start_key],
+ * which must be there and >= 1: what a state or pid file pontoon wrote
+ * names, never a process that reused the pid (container.c). */
+bool proc_alive_json(json_t *obj, const char *pid_key, const char *start_key);
 
 /* The exclusive state lock ($run_dir/lock); released by close. */
 int cli_lock(int *ret_fd);
@@ -182,8 +186,10 @@ int sandbox_netns_create(const char *name, char **ret_path);
 int sandbox_netns_remove(const char *path);
 /* Forks the container's process: netns (NULL = host's), UTS and mount
  * namespaces, hostname, hosts/resolv.conf bind mounts, then exec argv.
- * sync_fd: the child waits for one byte on it before exec (-1: no wait). */
-int sandbox_spawn(json_t *state, char **argv, int sync_fd, int out_fd, pid_t *ret_pid);
+ * Returns once argv runs: 0; -errno when no process could be made; or,
+ * when the child could not run argv (it is reaped then, the reason
+ * recorded), the exit code a shell gives: 127 no such command, else 126. */
+int sandbox_spawn(json_t *state, char **argv, int out_fd, pid_t *ret_pid);
 /* Enters the namespaces of pid (net, uts, mnt). */
 int sandbox_enter(pid_t pid);
 

@@ -127,9 +127,9 @@ int ctr_load_all(json_t **ret_array)
 
 /* Only a pid that fits and a start time pontoon wrote name a process: a
  * truncated pid or a missing start time would match somebody else's. */
-static bool alive(json_t *state, const char *pid_key, const char *start_key)
+bool proc_alive_json(json_t *obj, const char *pid_key, const char *start_key)
 {
-	json_t *pid = json_object_get(state, pid_key), *start = json_object_get(state, start_key);
+	json_t *pid = json_object_get(obj, pid_key), *start = json_object_get(obj, start_key);
 
 	if (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
 	    json_integer_value(pid) > INT_MAX || !json_is_integer(start) ||
@@ -141,12 +141,12 @@ static bool alive(json_t *state, const char *pid_key, const char *start_key)
 
 bool ctr_supervisor_alive(json_t *state)
 {
-	return alive(state, "supervisorPid", "supervisorStart");
+	return proc_alive_json(state, "supervisorPid", "supervisorStart");
 }
 
 bool ctr_process_alive(json_t *state)
 {
-	return alive(state, "pid", "pidStart");
+	return proc_alive_json(state, "pid", "pidStart");
 }
 
 json_t *ctr_network(json_t *state, const char *net)
@@ -163,6 +163,26 @@ json_t *ctr_network(json_t *state, const char *net)
 	return NULL;
 }
 
+/* A state file's copies that a pontoon killed inside ctr_save() left
+ * (write_json_atomic's NAME.json.tmp.PID): nobody else writes them while
+ * the lock is held. */
+static void remove_state_temps(const char *name)
+{
+	char prefix[300], path[PATH_MAX + 300];
+	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "%s.json.tmp.", name);
+	DIR *d = opendir(cli.containers_dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, n) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cli.containers_dir, de->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 static void remove_files(const char *name)
 {
 	static const char *const files[] = { "hosts", "resolv.conf", "log" };
@@ -176,6 +196,7 @@ static void remove_files(const char *name)
 	rmdir(dir);
 	ctr_state_path(name, path, sizeof(path));
 	unlink(path);
+	remove_state_temps(name);
 }
 
 /* A namespace pin pontoon made: <netns_dir>/<one name>, nothing else. */

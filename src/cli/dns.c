@@ -22,6 +22,10 @@
 #define MAX_LISTEN 4
 #define MAX_PENDING 64
 #define MAX_UPSTREAM 3
+#define MAX_QUERY 1500
+/* Seconds to wait for one upstream before asking the next: a client's
+ * resolver (glibc: 5 s) still gets the second one's answer. */
+#define UPSTREAM_TIMEOUT 2
 
 struct pending {
 	int fd;			/* connected to the upstream; -1 = free */
@@ -29,6 +33,10 @@ struct pending {
 	struct sockaddr_storage client;
 	socklen_t client_len;
 	time_t deadline;
+	size_t upstream;	/* the one asked now */
+	size_t tries;		/* upstreams asked so far */
+	uint8_t query[MAX_QUERY];
+	size_t query_len;
 };
 
 struct server {
@@ -38,6 +46,7 @@ struct server {
 	struct sockaddr_storage upstream[MAX_UPSTREAM];
 	socklen_t upstream_len[MAX_UPSTREAM];
 	size_t n_upstream;
+	size_t first_upstream;	/* the one that answered last: asked first */
 	struct pending pending[MAX_PENDING];
 };
 
@@ -162,28 +171,54 @@ static bool lookup(const char *net, const char *name, int family, struct ip_addr
 	return known;
 }
 
-static void forward(struct server *s, int lfd, const uint8_t *q, size_t len,
-		    const struct sockaddr_storage *from, socklen_t from_len)
+static void pending_free(struct pending *p)
 {
-	for (size_t i = 0; i < MAX_PENDING && s->n_upstream; i++) {
-		struct pending *p = &s->pending[i];
-		const struct sockaddr_storage *up = &s->upstream[0];
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
 
-		if (p->fd >= 0)
-			continue;
+/* Sends p's query to the next upstream that takes it (in the order of
+ * resolv.conf, from the one that answered last); frees p when none is left:
+ * the client's own retry starts over. */
+static void pending_send_next(struct server *s, struct pending *p)
+{
+	pending_free(p);
+	for (; p->tries < s->n_upstream; p->tries++) {
+		size_t u = (s->first_upstream + p->tries) % s->n_upstream;
+		const struct sockaddr_storage *up = &s->upstream[u];
+
 		p->fd = socket(up->ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (p->fd < 0)
 			return;
-		if (connect(p->fd, (const struct sockaddr *)up, s->upstream_len[0]) < 0 ||
-		    send(p->fd, q, len, 0) < 0) {
-			close(p->fd);
-			p->fd = -1;
+		if (connect(p->fd, (const struct sockaddr *)up, s->upstream_len[u]) == 0 &&
+		    send(p->fd, p->query, p->query_len, 0) >= 0) {
+			p->upstream = u;
+			p->tries++;
+			p->deadline = time(NULL) + UPSTREAM_TIMEOUT;
 			return;
 		}
+		pending_free(p);
+	}
+}
+
+static void forward(struct server *s, int lfd, const uint8_t *q, size_t len,
+		    const struct sockaddr_storage *from, socklen_t from_len)
+{
+	if (len > MAX_QUERY)
+		return;
+	for (size_t i = 0; i < MAX_PENDING && s->n_upstream; i++) {
+		struct pending *p = &s->pending[i];
+
+		if (p->fd >= 0)
+			continue;
+		memcpy(p->query, q, len);
+		p->query_len = len;
 		p->listen_fd = lfd;
 		p->client = *from;
 		p->client_len = from_len;
-		p->deadline = time(NULL) + 3;
+		p->tries = 0;
+		pending_send_next(s, p);
 		return;
 	}
 }
@@ -201,7 +236,7 @@ static void reply(int lfd, const uint8_t *q, const struct dns_question *dq, int 
 
 static void handle_query(struct server *s, int lfd)
 {
-	uint8_t q[1500];
+	uint8_t q[MAX_QUERY];
 	struct sockaddr_storage from;
 	socklen_t from_len = sizeof(from);
 	struct dns_question dq;
@@ -234,15 +269,24 @@ static void handle_query(struct server *s, int lfd)
 	forward(s, lfd, q, len, &from, from_len);
 }
 
-static void relay(struct pending *p)
+/* The upstream's answer to the client; an upstream that refused (ICMP
+ * unreachable on the connected socket) passes the query on. */
+static void relay(struct server *s, struct pending *p)
 {
 	uint8_t buf[4096];
 	ssize_t n = recv(p->fd, buf, sizeof(buf), 0);
 
-	if (n > 0)
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		pending_send_next(s, p);
+		return;
+	}
+	if (n > 0) {
 		sendto(p->listen_fd, buf, n, 0, (struct sockaddr *)&p->client, p->client_len);
-	close(p->fd);
-	p->fd = -1;
+		s->first_upstream = p->upstream;
+	}
+	pending_free(p);
 }
 
 /* Whether a container is still on the network. A server whose last
@@ -274,10 +318,8 @@ static void serve(struct server *s)
 		for (size_t i = 0; i < s->n_listen; i++)
 			pfd[n++] = (struct pollfd){ .fd = s->listen[i], .events = POLLIN };
 		for (size_t i = 0; i < MAX_PENDING; i++) {
-			if (s->pending[i].fd >= 0 && now > s->pending[i].deadline) {
-				close(s->pending[i].fd);
-				s->pending[i].fd = -1;
-			}
+			if (s->pending[i].fd >= 0 && now > s->pending[i].deadline)
+				pending_send_next(s, &s->pending[i]);
 			if (s->pending[i].fd >= 0) {
 				idx[n - s->n_listen] = i;
 				pfd[n++] = (struct pollfd){ .fd = s->pending[i].fd, .events = POLLIN };
@@ -292,12 +334,12 @@ static void serve(struct server *s)
 				return;
 		}
 		for (size_t i = 0; i < n; i++) {
-			if (!(pfd[i].revents & POLLIN))
+			if (!(pfd[i].revents & (POLLIN | POLLERR)))
 				continue;
 			if (i < s->n_listen)
 				handle_query(s, pfd[i].fd);
 			else
-				relay(&s->pending[idx[i - s->n_listen]]);
+				relay(s, &s->pending[idx[i - s->n_listen]]);
 		}
 	}
 }

@@ -208,14 +208,14 @@ static bool dns_running(const char *net, pid_t *ret_pid)
 {
 	char path[PATH_MAX + 300];
 	_cleanup_json_ json_t *j = NULL;
-	pid_t pid;
 
 	dns_pid_path(net, path, sizeof(path));
 	j = json_load_file(path, 0, NULL);
-	pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
-	if (!j || !proc_alive(pid, (unsigned long long)json_integer_value(json_object_get(j, "start"))))
+	/* A file without a start time pontoon wrote names no process of ours:
+	 * its pid may be anybody's now, and dns_stop_unused() signals it. */
+	if (!j || !proc_alive_json(j, "pid", "start"))
 		return false;
-	*ret_pid = pid;
+	*ret_pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
 	return true;
 }
 

@@ -15,7 +15,6 @@
 
 #include "cli.h"
 #include "cni/delegate.h"
-#include "cni/delegate.h"
 #include "plugins.h"
 #include "util/error.h"
 
@@ -34,6 +33,30 @@ static bool file_exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
+}
+
+/* Points link at target, never leaving a moment when link is missing:
+ * another pontoon may be looking its plugin up in this directory now
+ * (without the state lock: even `ps` comes here). A link that is right
+ * already stays; else a new one is renamed over it. */
+static int plugin_link(const char *target, const char *link)
+{
+	char cur[PATH_MAX], tmp[PATH_MAX + 96];
+	ssize_t n = readlink(link, cur, sizeof(cur) - 1);
+
+	if (n > 0 && (size_t)n == strlen(target) && memcmp(cur, target, (size_t)n) == 0)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", link, (int)getpid());
+	unlink(tmp);
+	if (symlink(target, tmp) < 0)
+		return -errno;
+	if (rename(tmp, link) < 0) {
+		int r = -errno;
+
+		unlink(tmp);
+		return r;
+	}
+	return 0;
 }
 
 /* Running from a build tree (build/src/cli/pontoon): a directory of links
@@ -57,8 +80,7 @@ static bool build_tree_path(char *buf, size_t size)
 		char link[PATH_MAX + 64];
 
 		snprintf(link, sizeof(link), "%s/%s", dir, plugin_types[i]);
-		unlink(link);
-		if (symlink(exe, link) < 0)
+		if (plugin_link(exe, link) < 0)
 			return false;
 	}
 	snprintf(buf, size, "%s", dir);

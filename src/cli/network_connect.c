@@ -47,6 +47,29 @@ static int load_pair(const char *net, const char *name, struct cni_conflist **l,
 	return 0;
 }
 
+/* What the attachment will be, saved before the ADD (as `pontoon run`
+ * does): a pontoon killed inside the ADD leaves an entry that rm and gc
+ * DEL, never an interface and an address that no state names. */
+static int record_intent(json_t *state, const char *net, const char *ifname)
+{
+	if (json_array_append_new(json_object_get(state, "networks"),
+				  json_pack("{s:s, s:s}", "name", net, "ifname", ifname)) < 0)
+		return -ENOMEM;
+	return ctr_save(state);
+}
+
+/* Undoes a connect that failed after its intent was saved: DEL, then the
+ * state, names and DNS server without it. A DEL that fails keeps the entry,
+ * for rm and gc to retry. */
+static void connect_rollback(json_t *state, const struct cni_conflist *l)
+{
+	(void)detach_network(state, l);
+	(void)ctr_save(state);
+	(void)names_write_files(state);
+	(void)dns_stop_unused(l->name);
+	pt_err_clear();
+}
+
 static int connect_locked(const char *net, const char *name, const char *ip, json_t *aliases)
 {
 	_cleanup_json_ json_t *state = NULL, *caps = json_object();
@@ -61,6 +84,11 @@ static int connect_locked(const char *net, const char *name, const char *ip, jso
 		if (ip)
 			json_object_set_new(caps, "ips", json_pack("[s]", ip));
 		next_ifname(state, ifname, sizeof(ifname));
+		r = record_intent(state, net, ifname);
+		if (r < 0) {
+			r = cli_lib_error(EXIT_FAIL, r, "cannot connect %s to %s", name, net);
+			goto out;
+		}
 		r = attach_network(state, l, ifname, caps, aliases);
 		if (r >= 0)
 			r = ctr_save(state);
@@ -68,8 +96,12 @@ static int connect_locked(const char *net, const char *name, const char *ip, jso
 			r = names_write_files(state);
 		if (r >= 0)
 			r = dns_ensure(l);
-		r = r < 0 ? cli_lib_error(EXIT_FAIL, r, "cannot connect %s to %s", name, net) : 0;
+		if (r < 0) {
+			r = cli_lib_error(EXIT_FAIL, r, "cannot connect %s to %s", name, net);
+			connect_rollback(state, l);
+		}
 	}
+out:
 	cni_conflist_free(l);
 	return r;
 }

@@ -244,16 +244,33 @@ static int exit_code(int status)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+static void set_forwarding(bool on)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = on ? forward_signal : SIG_DFL };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 /* Waits for the container's process, then releases everything. */
 static int supervise(json_t *state)
 {
-	struct sigaction sa = { .sa_handler = forward_signal };
 	int status = 0, lock = -1, r;
+	siginfo_t info;
+	pid_t pid;
 
-	sigemptyset(&sa.sa_mask);
-	for (int sig = 0, sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT }; sig < 4; sig++)
-		sigaction(sigs[sig], &sa, NULL);
-	while (waitpid(child_pid, &status, 0) < 0)
+	set_forwarding(true);
+	/* Ended but not reaped (WNOWAIT): until the waitpid below the pid is
+	 * still the container's, so a signal forwarded meanwhile reaches no
+	 * other process; after it nothing is forwarded any more. */
+	while (waitid(P_PID, (id_t)child_pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	set_forwarding(false);
+	pid = child_pid;
+	child_pid = 0;
+	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			break;
 	r = cli_lock(&lock);
@@ -271,11 +288,13 @@ static int supervise(json_t *state)
 	return exit_code(status);
 }
 
+/* 0 once cmd runs; -errno, or 126/127 when cmd could not be run (the
+ * reason recorded). */
 static int start(json_t *state, char **cmd, int out_fd)
 {
-	int r = sandbox_spawn(state, cmd, -1, out_fd, &child_pid);
+	int r = sandbox_spawn(state, cmd, out_fd, &child_pid);
 
-	if (r < 0)
+	if (r != 0)
 		return r;
 	json_object_set_new(state, "pid", json_integer(child_pid));
 	json_object_set_new(state, "pidStart", json_integer((json_int_t)proc_start_time(child_pid)));
@@ -283,21 +302,47 @@ static int start(json_t *state, char **cmd, int out_fd)
 	return ctr_save(state);
 }
 
+/* In the supervisor, when the container did not start: the exit code and
+ * the reason for the caller (this process's stderr is the container's log,
+ * which the release removes), then the release. */
+static void start_failed(json_t *state, int r, int fd)
+{
+	int code = r > 0 ? r : EXIT_FAIL;
+	const char *msg = pt_err_msg();
+
+	dprintf(fd, "%d container %s: %s", code, json_string_value(json_object_get(state, "name")),
+		*msg ? msg : strerror(-r));
+	close(fd);
+	(void)ctr_release(state);
+	_exit(code);
+}
+
 /* -d: a supervisor of its own session; the caller returns once the
- * container runs (or reports why it does not). */
+ * container runs, or with the supervisor's exit code and reason once it
+ * has released what did not start. */
 static int detach(json_t *state, char **cmd, int lock)
 {
 	const char *name = json_string_value(json_object_get(state, "name"));
-	char dir[PATH_MAX + 300], log[PATH_MAX + 400], ok = 0;
-	int p[2], status;
+	char dir[PATH_MAX + 300], log[PATH_MAX + 400], msg[512];
+	int p[2], status, code, off = 0, r;
+	size_t len = 0;
+	ssize_t n;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return cli_error(EXIT_FAIL, "pipe: %m");
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		r = cli_error(EXIT_FAIL, "container %s: pipe: %m", name);
+		(void)ctr_release(state);
+		return r;
+	}
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		return cli_error(EXIT_FAIL, "fork: %m");
+	if (pid < 0) {
+		r = cli_error(EXIT_FAIL, "container %s: fork: %m", name);
+		close(p[0]);
+		close(p[1]);
+		(void)ctr_release(state);
+		return r;
+	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR), out;
 
@@ -311,25 +356,30 @@ static int detach(json_t *state, char **cmd, int lock)
 		dup2(out >= 0 ? out : devnull, STDERR_FILENO);
 		json_object_set_new(state, "supervisorPid", json_integer(getpid()));
 		json_object_set_new(state, "supervisorStart", json_integer((json_int_t)proc_start_time(getpid())));
-		if (start(state, cmd, -1) < 0) {
-			(void)ctr_release(state);
-			_exit(EXIT_FAIL);
-		}
+		r = start(state, cmd, -1);
+		if (r != 0)
+			start_failed(state, r, p[1]);
 		close(lock);
 		(void)!write(p[1], "1", 1);
 		close(p[1]);
 		_exit(supervise(state));
 	}
 	close(p[1]);
-	while (read(p[0], &ok, 1) < 0 && errno == EINTR)
-		;
+	/* "1", or the code and reason, then EOF. */
+	while (len < sizeof(msg) - 1 && ((n = read(p[0], msg + len, sizeof(msg) - 1 - len)) > 0 ||
+					 (n < 0 && errno == EINTR)))
+		len += n > 0 ? (size_t)n : 0;
 	close(p[0]);
-	if (ok != '1') {
-		waitpid(pid, &status, 0);
-		return cli_error(EXIT_FAIL, "container %s did not start", name);
+	msg[len] = '\0';
+	if (strcmp(msg, "1") == 0) {
+		printf("%s\n", name);
+		return EXIT_OK;
 	}
-	printf("%s\n", name);
-	return EXIT_OK;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (sscanf(msg, "%d %n", &code, &off) == 1 && off > 0 && code > 0)
+		return cli_error(code, "%s", msg + off);
+	return cli_error(EXIT_FAIL, "container %s did not start", name);
 }
 
 static int run(struct run_opts *o)
@@ -364,13 +414,13 @@ static int run(struct run_opts *o)
 	}
 	r = start(state, o->cmd, -1);
 	close(lock);
-	if (r < 0) {
-		cli_lib_error(EXIT_FAIL, r, "container %s", name);
+	if (r != 0) {
+		r = cli_lib_error(r > 0 ? r : EXIT_FAIL, r, "container %s", name);
 		if (cli_lock(&lock) >= 0) {
 			(void)ctr_release(state);
 			close(lock);
 		}
-		return EXIT_FAIL;
+		return r;
 	}
 	return supervise(state);
 }

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -125,14 +127,33 @@ static void bind_file(const char *src, const char *dst)
 		(void)mount(src, dst, NULL, MS_BIND, NULL);
 }
 
-/* In the child: everything up to exec. Returns only on failure. */
-static void child(json_t *state, char **argv, int sync_fd, int out_fd, pid_t parent)
+/* What the child tells the parent when it cannot run argv: errno and the
+ * sentence, on a pipe closed by the exec that succeeds. */
+struct spawn_error {
+	int err;
+	char msg[256];
+};
+
+static void report(int err_fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(int err_fd, const char *fmt, ...)
+{
+	struct spawn_error e = { .err = errno };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	(void)!write(err_fd, &e, sizeof(e));
+}
+
+/* In the child: everything up to exec. Returns only on failure, after
+ * reporting it on err_fd. */
+static void child(json_t *state, char **argv, int out_fd, int err_fd, pid_t parent)
 {
 	const char *netns = json_string_value(json_object_get(state, "netns"));
 	const char *hostname = json_string_value(json_object_get(state, "hostname"));
 	const char *name = json_string_value(json_object_get(state, "name"));
 	char dir[PATH_MAX + 300], src[PATH_MAX + 400];
-	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* A parent killed before the line above would leave this process
@@ -143,13 +164,13 @@ static void child(json_t *state, char **argv, int sync_fd, int out_fd, pid_t par
 		int fd = open(netns, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
-			fprintf(stderr, "pontoon: cannot enter %s: %m\n", netns);
+			report(err_fd, "cannot enter %s: %m", netns);
 			return;
 		}
 		close(fd);
 	}
 	if (unshare(CLONE_NEWUTS | CLONE_NEWNS) < 0) {
-		fprintf(stderr, "pontoon: unshare: %m\n");
+		report(err_fd, "unshare: %m");
 		return;
 	}
 	(void)mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL);
@@ -164,34 +185,61 @@ static void child(json_t *state, char **argv, int sync_fd, int out_fd, pid_t par
 		snprintf(src, sizeof(src), "%s/resolv.conf", dir);
 		bind_file(src, "/etc/resolv.conf");
 	}
-	if (sync_fd >= 0) {
-		while (read(sync_fd, &c, 1) < 0 && errno == EINTR)
-			;
-		close(sync_fd);
-	}
 	if (out_fd >= 0) {
 		dup2(out_fd, STDOUT_FILENO);
 		dup2(out_fd, STDERR_FILENO);
 		close(out_fd);
 	}
 	execvp(argv[0], argv);
-	fprintf(stderr, "pontoon: cannot run %s: %m\n", argv[0]);
+	report(err_fd, "cannot run %s: %m", argv[0]);
 }
 
-int sandbox_spawn(json_t *state, char **argv, int sync_fd, int out_fd, pid_t *ret_pid)
+/* The child's report, once it exec'd (0) or gave up (its exit code, as a
+ * shell's: 127 when there is no such command, 126 when it cannot run). */
+static int spawn_result(int err_fd, pid_t pid)
+{
+	struct spawn_error e;
+	ssize_t n;
+
+	while ((n = read(err_fd, &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	if (n == 0)
+		return 0;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(e))
+		return pt_err(-EIO, "the container's process ended before it ran");
+	e.msg[sizeof(e.msg) - 1] = '\0';
+	pt_err(-e.err, "%s", e.msg);
+	return e.err == ENOENT ? 127 : 126;
+}
+
+int sandbox_spawn(json_t *state, char **argv, int out_fd, pid_t *ret_pid)
 {
 	pid_t pid, parent = getpid();
+	int p[2], r;
 
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return pt_err(-errno, "pipe: %m");
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		return pt_err(-errno, "fork: %m");
+	if (pid < 0) {
+		r = pt_err(-errno, "fork: %m");
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
 	if (pid == 0) {
-		child(state, argv, sync_fd, out_fd, parent);
+		close(p[0]);
+		child(state, argv, out_fd, p[1], parent);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
-	*ret_pid = pid;
-	return 0;
+	close(p[1]);
+	r = spawn_result(p[0], pid);
+	close(p[0]);
+	if (r == 0)
+		*ret_pid = pid;
+	return r;
 }
 
 int sandbox_enter(pid_t pid)

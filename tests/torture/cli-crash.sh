@@ -24,13 +24,17 @@
 #     it, since CNI_PATH through them makes the CLI exec its plugins;
 #   - a live container's process, its supervisor, or the supervisor while it
 #     releases the container; `pontoon rm` at random moments and between the
-#     plugins of its DEL; `pontoon gc` at random moments and inside its DELs.
+#     plugins of its DEL; `pontoon gc` at random moments and inside its DELs;
+#   - `pontoon network connect` of a live container to the other network, at
+#     random moments and after each plugin of its ADD (then a gc, which must
+#     leave the new interface its address).
 # Then `pontoon gc`, `pontoon rm -f` of everything, `pontoon gc`, `pontoon
 # network rm`. What must hold:
 #   - no address was ever held by two live containers (each container holds
 #     its addresses from when a run is seen to have succeeded until the
 #     first thing that may release it starts), and each reservation file
-#     names the container that got the address;
+#     names the container that got the address; an interface a connect
+#     made, finished or killed, keeps its reservation through a gc;
 #   - every `rm -f` that succeeds leaves no state; no error but the kills';
 #   - once every container is removed: no veth, no reservation, no lock
 #     held, no nft element of a container, no netns pin or mount, no cached
@@ -68,6 +72,7 @@ HOOKS=(plugin@ipam plugin@veth plugin@rename plugin@addr plugin@route
 	cli@ipam cli@veth cli@rename cli@addr cli@route
 	cli@post-bridge cli@post-portmap cli@post-firewall)
 DEL_HOOKS=(del-post-firewall del-post-portmap del-post-bridge)
+CONNECT_HOOKS=(post-bridge post-portmap post-firewall)
 T0=$EPOCHREALTIME
 
 # Everything pontoon starts carries this mark in its environment (the
@@ -227,10 +232,12 @@ rand_us() { # MAX: 200 µs .. MAX
 #   KILL OP STEP NAME      a SIGKILL (OP run|child|live|rm|gc)
 #   OP FAIL T NAME RC msg  an error no kill explains
 #   OWNER T NAME ID IP file-says
+#   CONNLEAK T NAME ID IP file-says   a connect's address lost its reservation
+#   CONNECT FAIL T NAME RC msg
 SEQ=0
 worker() {
 	local w=$1
-	local kills=0 k name net mode step rc t0 ip own pid c n hook=$((w * 5)) dhook=$w
+	local kills=0 k name net mode step rc t0 ip own pid c n hook=$((w * 5)) dhook=$w chook=$w other
 	local -a state ids ports
 	exec >"$TT_TMP/ev.$w"
 	for k in $(seq 0 $((SLOTS - 1))); do state[k]=down; done
@@ -291,6 +298,57 @@ worker() {
 		else
 			echo "RUN FAIL $1 $2 $3 $4 $(tr '\n' ' ' <"$err" | cut -c1-300)"
 		fi
+	}
+	# connect NAME K: to the other network, killed at random, after a
+	# plugin of its ADD, or not; then a gc. The new interface's address
+	# (read in the container: a killed connect's state may not say) is
+	# held from the ADD on; the gc must leave its reservation.
+	connect_live() {
+		other=${NETS[($2 + 1) % 2]}
+		case $((RANDOM % 5)) in
+		0) mode=random ;;
+		1 | 2 | 3)
+			mode=${CONNECT_HOOKS[chook % ${#CONNECT_HOOKS[@]}]}
+			chook=$((chook + 1))
+			;;
+		*) mode=none ;;
+		esac
+		t0=$EPOCHREALTIME
+		if [ $mode = random ] || [ $mode = none ]; then
+			"$PONTOON" network connect "$other" "$1" >/dev/null 2>"$err" &
+		else
+			PONTOON_CNI_PATH=$HOOK_DIR TT_CLI_KILL=$mode \
+				"$PONTOON" network connect "$other" "$1" >/dev/null 2>"$err" &
+		fi
+		pid=$!
+		if [ $mode = random ]; then
+			rand_us $((RUN_US / 2))
+			tt_usleep $R_US
+			kill -KILL $pid 2>/dev/null
+		fi
+		wait $pid
+		rc=$?
+		case $rc in
+		0) ;;
+		137)
+			kills=$((kills + 1))
+			echo "KILL connect $mode $1 $EPOCHREALTIME"
+			;;
+		*) echo "CONNECT FAIL $t0 $1 $rc $(tr '\n' ' ' <"$err" | cut -c1-300)" ;;
+		esac
+		ip=$(nsenter --net="$NETNS_DIR/$1" ip -4 -o addr show dev eth1 2>/dev/null | awk '{ print $4 }')
+		ip=${ip%/*}
+		[ -n "$ip" ] && echo "UP $EPOCHREALTIME $1 ${ids[$2]}c $ip"
+		"$PONTOON" gc >/dev/null 2>>"$TT_TMP/cli.stderr"
+		if [ -n "$ip" ]; then
+			own=
+			[ -e "$IPAM/$other/$ip" ] && IFS= read -r -d '' own <"$IPAM/$other/$ip"
+			[ "$own" = "${ids[$2]}"$'\r\n'eth1 ] || [ "$own" = "${ids[$2]}"$'\n'eth1 ] ||
+				echo "CONNLEAK $EPOCHREALTIME $1 ${ids[$2]} $ip file-says=${own//[$'\r\n']/ }"
+		fi
+		echo "DOWN $EPOCHREALTIME $1 ${ids[$2]}"
+		[ -n "$ip" ] && echo "DOWN $EPOCHREALTIME $1 ${ids[$2]}c"
+		state[$2]=dirty
 	}
 	while [ $kills -lt "$KILLS" ] && [ "$EPOCHSECONDS" -lt "$DEADLINE" ]; do
 		k=$((RANDOM % SLOTS))
@@ -463,6 +521,9 @@ worker() {
 				alive "$S_SPID" "$S_SSTART" && kill -KILL "$S_SPID" 2>/dev/null &&
 					kills=$((kills + 1)) && echo "KILL live supervisor $name $EPOCHREALTIME"
 				;;
+			3 | 4)
+				connect_live "$name" "$k"
+				;;
 			*)
 				echo "DOWN $EPOCHREALTIME $name ${ids[k]}"
 				state[k]=dirty
@@ -587,10 +648,16 @@ done
 for s in "process " "supervisor " "supervisor-releasing "; do
 	grep -q "^KILL live $s" "$EV" || missing="$missing live:$s"
 done
+for s in "${CONNECT_HOOKS[@]}"; do
+	grep -q "^KILL connect $s " "$EV" || missing="$missing connect:$s"
+done
 [ -z "$missing" ] && tt_ok torture-cli-crash-every-step || tt_fail torture-cli-crash-every-step "no kill at:$missing"
-bad=$(grep -E '^(RUN|RM|GC) FAIL' "$EV" | head -3)
+bad=$(grep -E '^(RUN|RM|GC|CONNECT) FAIL' "$EV" | head -3)
 [ -z "$bad" ] && tt_ok torture-cli-crash-no-error ||
-	tt_fail torture-cli-crash-no-error "$(grep -cE '^(RUN|RM|GC) FAIL' "$EV") errors, e.g. $(echo "$bad" | tr '\n' ';')"
+	tt_fail torture-cli-crash-no-error "$(grep -cE '^(RUN|RM|GC|CONNECT) FAIL' "$EV") errors, e.g. $(echo "$bad" | tr '\n' ';')"
+n_connleak=$(grep -c '^CONNLEAK ' "$EV")
+[ "$n_connleak" -eq 0 ] && tt_ok torture-cli-crash-connect-kept ||
+	tt_fail torture-cli-crash-connect-kept "$n_connleak connects' addresses lost their reservation after a gc (e.g. $(grep -m1 '^CONNLEAK ' "$EV" | cut -c1-200))"
 
 hangs=$(grep -c . "$TT_TMP/hangs")
 [ "$hangs" -eq 0 ] && tt_ok torture-cli-crash-no-hang ||
@@ -724,4 +791,4 @@ for p in $(echo "$m" | awk '{print $1}'); do kill -KILL "$p" 2>/dev/null; done
 san=$(tt_sanitizer_reports | head -3)
 [ -z "$san" ] && tt_ok torture-cli-crash-sanitizers || tt_fail torture-cli-crash-sanitizers "$(echo "$san" | tr '\n' ';')"
 
-tt_say "cli crash torture: $n_kills kills (run at random: $(by_step run | tr ',' '\n' | grep random | tr '\n' ',' | sed 's/,$//;s/random://g;s/^ //'); run by hook: $(by_step run | tr ',' '\n' | grep -v random | tr '\n' ',' | sed 's/,$//'); run's children: $(grep -c '^KILL child ' "$EV"); live: $(by_step live); rm: $(by_step rm); gc: $(by_step gc)), $n_up containers up on ${#NETS[@]} networks by $WORKERS workers, $(grep -c '^DOWN ' "$EV") taken down, $live live at the end, $n_gc released by gc, $n_left removed; errors: $(grep -cE '^(RUN|RM|GC) FAIL' "$EV"), names blocked by a pin: $n_pin, DNS port held: $n_dns, host port held: $n_port, range used up: $n_range; double hands: $(echo -n "$dups$owners$dup_live" | grep -c .); leftovers: $n_leftc with the networks, $(echo -n "$left2" | grep -c .) after network rm; in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.0f", b-a}') s"
+tt_say "cli crash torture: $n_kills kills (run at random: $(by_step run | tr ',' '\n' | grep random | tr '\n' ',' | sed 's/,$//;s/random://g;s/^ //'); run by hook: $(by_step run | tr ',' '\n' | grep -v random | tr '\n' ',' | sed 's/,$//'); run's children: $(grep -c '^KILL child ' "$EV"); live: $(by_step live); connect: $(by_step connect); rm: $(by_step rm); gc: $(by_step gc)), $n_up containers up on ${#NETS[@]} networks by $WORKERS workers, $(grep -c '^DOWN ' "$EV") taken down, $live live at the end, $n_gc released by gc, $n_left removed; errors: $(grep -cE '^(RUN|RM|GC) FAIL' "$EV"), names blocked by a pin: $n_pin, DNS port held: $n_dns, host port held: $n_port, range used up: $n_range; double hands: $(echo -n "$dups$owners$dup_live" | grep -c .); leftovers: $n_leftc with the networks, $(echo -n "$left2" | grep -c .) after network rm; in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.0f", b-a}') s"
