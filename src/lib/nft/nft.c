@@ -457,6 +457,20 @@ static int elem_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), elem_attr_cb, data);
 }
 
+int nft_elem_reply_parse(const void *buf, size_t len, unsigned seq, unsigned portid,
+			 char *comment, size_t size)
+{
+	struct comment_out out = { comment, size };
+	int r;
+
+	if (comment && size == 0)
+		return -EINVAL;
+	r = mnl_cb_run(buf, len, seq, portid, comment ? elem_msg_cb : NULL, &out);
+	if (r < 0)
+		return errno == ENOENT ? 0 : -(errno ? errno : EPROTO);
+	return r == MNL_CB_STOP ? 1 : -EAGAIN;
+}
+
 /* Sends a GETSETELEM of one key and reads the answer into out: 1 when the
  * kernel has the element, 0 when it answers ENOENT, -errno otherwise. */
 static int elem_get_on(struct mnl_socket *nl, int family, const char *set, const void *key,
@@ -484,12 +498,10 @@ static int elem_get_on(struct mnl_socket *nl, int family, const char *set, const
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n < 0)
 			return -errno;
-		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl),
-			       out ? elem_msg_cb : NULL, out);
-		if (r < 0)
-			return errno == ENOENT ? 0 : -errno;
-		if (r == MNL_CB_STOP)
-			return 1;	/* the ACK, after the element */
+		r = nft_elem_reply_parse(buf, (size_t)n, seq, mnl_socket_get_portid(nl),
+					 out ? out->buf : NULL, out ? out->size : 0);
+		if (r != -EAGAIN)
+			return r;	/* 1: the ACK, after the element */
 	}
 }
 

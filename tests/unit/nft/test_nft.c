@@ -11,6 +11,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
 #include "cni/error.h"
 #include "nft/firewall.h"
 #include "nft/masq.h"
@@ -598,6 +602,71 @@ static void test_key_encoding(void **state)
 	assert_true(v6.overflow);
 }
 
+/* The answer to a one-element GETSETELEM, built the way the kernel frames
+ * it: the element's comment is the first record of type 0 of its user
+ * data; another record before it is skipped; a short buffer cuts it. */
+static size_t put_attr(uint8_t *p, uint16_t type, const void *v, size_t len)
+{
+	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + len), .nla_type = type };
+
+	memcpy(p, &a, sizeof(a));
+	memcpy(p + NLA_HDRLEN, v, len);
+	memset(p + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	return NLA_HDRLEN + NLA_ALIGN(len);
+}
+
+static size_t elem_reply(uint8_t *buf, const char *comment, int error)
+{
+	uint8_t udata[64] = { 7, 2, 0xaa, 0xbb, 0, (uint8_t)(strlen(comment) + 1) }, key[4] = { 10, 88, 0, 2 };
+	uint8_t inner[128], elem[160], list[192];
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct nlmsgerr *e;
+	size_t n = 0, off;
+
+	memcpy(udata + 6, comment, strlen(comment) + 1);
+	n = put_attr(inner, NFTA_DATA_VALUE, key, sizeof(key));
+	off = put_attr(elem, NLA_F_NESTED | NFTA_SET_ELEM_KEY, inner, n);
+	off += put_attr(elem + off, NFTA_SET_ELEM_USERDATA, udata, 6 + strlen(comment) + 1);
+	n = put_attr(list, NLA_F_NESTED | NFTA_LIST_ELEM, elem, off);
+	*h = (struct nlmsghdr){ .nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM,
+				.nlmsg_seq = 7, .nlmsg_pid = 9 };
+	off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	memset(buf + NLMSG_HDRLEN, 0, off - NLMSG_HDRLEN);
+	off += put_attr(buf + off, NFTA_SET_ELEM_LIST_TABLE, "pontoon", 8);
+	off += put_attr(buf + off, NLA_F_NESTED | NFTA_SET_ELEM_LIST_ELEMENTS, list, n);
+	h->nlmsg_len = (uint32_t)off;
+	h = (struct nlmsghdr *)(buf + off);
+	*h = (struct nlmsghdr){ .nlmsg_len = NLMSG_HDRLEN + sizeof(*e), .nlmsg_type = NLMSG_ERROR,
+				.nlmsg_seq = 7, .nlmsg_pid = 9 };
+	e = NLMSG_DATA(h);
+	*e = (struct nlmsgerr){ .error = error };
+	return off + h->nlmsg_len;
+}
+
+static void test_elem_reply(void **state)
+{
+	uint8_t buf[1024];
+	char comment[64] = "", small[4];
+	size_t len = elem_reply(buf, "net/ctr1/eth0", 0);
+
+	(void)state;
+	assert_int_equal(nft_elem_reply_parse(buf, len, 7, 9, comment, sizeof(comment)), 1);
+	assert_string_equal(comment, "net/ctr1/eth0");
+	assert_int_equal(nft_elem_reply_parse(buf, len, 7, 9, small, sizeof(small)), 1);
+	assert_string_equal(small, "net");
+	/* Only the element, the ACK still to come. */
+	comment[0] = '\0';
+	assert_int_equal(nft_elem_reply_parse(buf, ((struct nlmsghdr *)buf)->nlmsg_len, 7, 9,
+					      comment, sizeof(comment)), -EAGAIN);
+	assert_string_equal(comment, "net/ctr1/eth0");
+	/* Another request's answer, and the kernel's "no such element". */
+	assert_true(nft_elem_reply_parse(buf, len, 8, 9, comment, sizeof(comment)) < 0);
+	len = elem_reply(buf, "x", -ENOENT);
+	assert_int_equal(nft_elem_reply_parse(buf + ((struct nlmsghdr *)buf)->nlmsg_len,
+					      len - ((struct nlmsghdr *)buf)->nlmsg_len, 7, 9,
+					      comment, sizeof(comment)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_firewall_host_blocked),
 		cmocka_unit_test(test_spoofchk),
 		cmocka_unit_test(test_key_encoding),
+		cmocka_unit_test(test_elem_reply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
