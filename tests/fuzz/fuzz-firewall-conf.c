@@ -20,6 +20,7 @@ static void check_script(const char *t, int del)
 {
 	static const char *const ok[] = {
 		"add element inet pontoon fw4 {", "add element inet pontoon fw6 {",
+		"create element inet pontoon fw4 {", "create element inet pontoon fw6 {",
 		"delete element inet pontoon fw4 {", "delete element inet pontoon fw6 {",
 		"add element inet pontoon fw_br {", "add element inet pontoon iso_br {",
 		"add element inet pontoon iso_self {", "add element inet pontoon isolated_self {",
@@ -132,15 +133,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    f.req.policy == NFT_INGRESS_ISOLATED, "policy %d", f.req.policy);
 		FUZZ_ASSERT(f.req.host_access == NFT_HOST_ALL || f.req.host_access == NFT_HOST_GATEWAY,
 			    "hostAccess %d", f.req.host_access);
-		for (int del = 0; del < 2; del++) {
+		/* del 0: ADD as created first, 2: ADD re-owning (script.h), 1: DEL */
+		for (int del = 0; del < 3; del++) {
 			struct nft_script sc;
 
 			nft_script_init(&sc);
-			r = del ? nft_firewall_render_del(&f.req, &sc) : nft_firewall_render_add(&f.req, &sc);
+			sc.reown = del == 2;
+			r = del == 1 ? nft_firewall_render_del(&f.req, &sc)
+				     : nft_firewall_render_add(&f.req, &sc);
 			fuzz_check_error(r);
 			if (r >= 0)
 				check_script(nft_script_text(&sc), del);
-			if (r >= 0 && !del)
+			if (r >= 0 && del != 1)
 				check_blocked(&f.req, nft_script_text(&sc));
 			nft_script_free(&sc);
 		}

@@ -46,11 +46,13 @@ static void render(const struct portmap_conf *c)
 
 	if (ip_prefix_parse("10.1.0.5/24", &ips[0]) < 0 || ip_prefix_parse("fd00::5/64", &ips[1]) < 0)
 		abort();
-	for (int del = 0; del < 2; del++) {
+	/* del 0: ADD as created first, 2: ADD re-owning (script.h), 1: DEL */
+	for (int del = 0; del < 3; del++) {
 		int r;
 
 		nft_script_init(&s);
-		r = del ? nft_portmap_render_del(&req, &s) : nft_portmap_render_add(&req, &s);
+		s.reown = del == 2;
+		r = del == 1 ? nft_portmap_render_del(&req, &s) : nft_portmap_render_add(&req, &s);
 		fuzz_check_error(r);
 		t = nft_script_text(&s);
 		FUZZ_ASSERT(r < 0 || t, "render %d gave no text", del);

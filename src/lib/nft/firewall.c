@@ -133,14 +133,17 @@ int nft_firewall_render_add(const struct nft_firewall_req *r, struct nft_script 
 			return pt_err(-EINVAL, "firewall: blockedDestinations[%zu]: no address", i);
 	if (r->bridge && r->bridge[0])
 		render_bridge(r, s);
-	/* Added, deleted and added again: an address a dead container left
-	 * behind becomes this one's (see nft_portmap_render_add). */
 	for (size_t i = 0; i < r->n_ips; i++) {
 		ip_addr_format(&r->ips[i].addr, a);
-		nft_script_appendf(s, "add element inet pontoon fw%s { %s comment \"%s\" }\n"
-				   "delete element inet pontoon fw%s { %s }\n"
-				   "add element inet pontoon fw%s { %s comment \"%s\" }\n",
-				   fam(&r->ips[i]), a, who, fam(&r->ips[i]), a, fam(&r->ips[i]), a, who);
+		if (!s->reown)
+			nft_script_appendf(s, "create element inet pontoon fw%s { %s comment \"%s\" }\n",
+					   fam(&r->ips[i]), a, who);
+		else	/* an address a dead container left becomes this one's */
+			nft_script_appendf(s, "add element inet pontoon fw%s { %s comment \"%s\" }\n"
+					   "delete element inet pontoon fw%s { %s }\n"
+					   "add element inet pontoon fw%s { %s comment \"%s\" }\n",
+					   fam(&r->ips[i]), a, who, fam(&r->ips[i]), a,
+					   fam(&r->ips[i]), a, who);
 	}
 	return 0;
 }
@@ -240,16 +243,16 @@ static int render_relax(struct nft_handle *h, const struct nft_firewall_req *r,
 	return ret == -ENOENT ? 0 : ret;	/* no table or an older one: nothing to relax */
 }
 
-int nft_firewall_add(const struct nft_firewall_req *r)
+/* The container's elements with the network's, relaxed where the config
+ * no longer asks for some; reown as in script.h. */
+static int apply_add(struct nft_handle *h, const struct nft_firewall_req *r, bool reown)
 {
-	_cleanup_nft_ struct nft_handle *h = NULL;
 	_cleanup_script_ struct nft_script s = { 0 };
 	int ret;
 
 	nft_script_init(&s);
+	s.reown = reown;
 	ret = nft_firewall_render_add(r, &s);
-	if (ret >= 0)
-		ret = nft_handle_open(&h);
 	if (ret < 0)
 		return ret;
 	/* A concurrent ADD of the network may change its elements between the
@@ -265,8 +268,22 @@ int nft_firewall_add(const struct nft_firewall_req *r)
 		ret = nft_apply(h, "firewall: cannot add the container's elements",
 				nft_script_text(&all));
 		if (attempt == 1 || (ret != -EEXIST && ret != -ENOENT))
-			break;
+			return ret;
 		pt_err_clear();
+	}
+}
+
+int nft_firewall_add(const struct nft_firewall_req *r)
+{
+	_cleanup_nft_ struct nft_handle *h = NULL;
+	int ret = nft_handle_open(&h);
+
+	if (ret < 0)
+		return ret;
+	ret = apply_add(h, r, false);
+	if (ret == -EEXIST) {
+		pt_err_clear();
+		ret = apply_add(h, r, true);
 	}
 	if (ret == -ENOENT && (r->host_access != NFT_HOST_ALL || r->n_blocked > 0))
 		return pt_err_wrap(ret, "firewall: hostAccess/blockedDestinations need sets that "

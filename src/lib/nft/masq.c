@@ -51,13 +51,15 @@ static int render_add(const char *network, const char *container_id, const char 
 		if (!skip_net || !skip_net[i])
 			nft_script_appendf(s, "add element inet pontoon nets%s { %s/%u comment \"%s\" }\n",
 					   f, net, addrs[i].len, network);
-		/* Added, deleted and added again: an address a dead container
-		 * left behind becomes this one's (see nft_portmap_render_add). */
-		nft_script_appendf(s, "add element inet pontoon masq%s { %s comment \"%s/%s/%s\" }\n"
-				   "delete element inet pontoon masq%s { %s }\n"
-				   "add element inet pontoon masq%s { %s comment \"%s/%s/%s\" }\n",
-				   f, a, network, container_id, ifname, f, a,
-				   f, a, network, container_id, ifname);
+		if (!s->reown)
+			nft_script_appendf(s, "create element inet pontoon masq%s { %s comment \"%s/%s/%s\" }\n",
+					   f, a, network, container_id, ifname);
+		else	/* an address a dead container left becomes this one's */
+			nft_script_appendf(s, "add element inet pontoon masq%s { %s comment \"%s/%s/%s\" }\n"
+					   "delete element inet pontoon masq%s { %s }\n"
+					   "add element inet pontoon masq%s { %s comment \"%s/%s/%s\" }\n",
+					   f, a, network, container_id, ifname, f, a,
+					   f, a, network, container_id, ifname);
 	}
 	return 0;
 }
@@ -112,25 +114,39 @@ static int covered_nets(struct nft_handle *h, const struct ip_prefix *addrs, siz
 	return found;
 }
 
-int nft_masq_add(const char *network, const char *container_id, const char *ifname,
-		 const struct ip_prefix *addrs, size_t n)
+static int apply_add(struct nft_handle *h, const char *network, const char *container_id,
+		     const char *ifname, const struct ip_prefix *addrs, size_t n, const bool *skip,
+		     bool reown)
 {
-	static const char what[] = "ipMasq: cannot add the masquerade of the container's addresses";
-	_cleanup_nft_ struct nft_handle *h = NULL;
 	_cleanup_script_ struct nft_script s = { 0 };
-	_cleanup_free_ bool *skip = NULL;
 	int r;
 
 	nft_script_init(&s);
+	s.reown = reown;
+	r = render_add(network, container_id, ifname, addrs, n, skip, &s);
+	return r < 0 ? r : nft_apply(h, "ipMasq: cannot add the masquerade of the container's "
+				     "addresses", nft_script_text(&s));
+}
+
+int nft_masq_add(const char *network, const char *container_id, const char *ifname,
+		 const struct ip_prefix *addrs, size_t n)
+{
+	_cleanup_nft_ struct nft_handle *h = NULL;
+	_cleanup_free_ bool *skip = NULL;
+	int r;
+
 	if (n == 0)
 		return 0;
-	r = nft_masq_render_add(network, container_id, ifname, addrs, n, &s);
-	if (r < 0)
-		return r;
 	r = nft_handle_open(&h);
 	if (r < 0)
 		return r;
-	r = nft_apply(h, what, nft_script_text(&s));
+	/* Created first; an EEXIST (a key left behind, this container's
+	 * retried ADD, an overlapping network prefix) re-owns (script.h). */
+	r = apply_add(h, network, container_id, ifname, addrs, n, NULL, false);
+	if (r == -EEXIST) {
+		pt_err_clear();
+		r = apply_add(h, network, container_id, ifname, addrs, n, NULL, true);
+	}
 	if (r != -EEXIST || !strstr(pt_err_msg(), "pontoon nets"))
 		return r;
 	skip = calloc(n, sizeof(*skip));
@@ -140,10 +156,7 @@ int nft_masq_add(const char *network, const char *container_id, const char *ifna
 	if (r <= 0)
 		return r < 0 ? r : pt_err(-EEXIST, "ipMasq: the network's prefix overlaps the prefix of "
 					  "another pontoon network without being inside it (set nets4/6)");
-	nft_script_free(&s);
-	nft_script_init(&s);
-	r = render_add(network, container_id, ifname, addrs, n, skip, &s);
-	return r < 0 ? r : nft_apply(h, what, nft_script_text(&s));
+	return apply_add(h, network, container_id, ifname, addrs, n, skip, true);
 }
 
 /* The addresses whose element is this container's: a delete by key takes

@@ -255,8 +255,10 @@ static void hairpin_elems(const struct nft_portmap_req *r, struct pm_elems *e)
 
 /* "VERB element inet pontoon SET { k comment "c" : v, ... }" for one set;
  * a delete names keys only. Elements marked skip are left out. */
-static void render_set(const struct pm_elems *e, enum pm_set set, bool add, struct nft_script *s)
+static void render_set(const struct pm_elems *e, enum pm_set set, const char *verb,
+		       struct nft_script *s)
 {
+	bool add = strcmp(verb, "delete") != 0;
 	bool hairpin = set == HAIRPIN4 || set == HAIRPIN6;
 	size_t found = 0;
 
@@ -268,8 +270,7 @@ static void render_set(const struct pm_elems *e, enum pm_set set, bool add, stru
 		if (found++)
 			nft_script_appendf(s, ", ");
 		else
-			nft_script_appendf(s, "%s element inet pontoon %s { ", add ? "add" : "delete",
-					   set_names[set]);
+			nft_script_appendf(s, "%s element inet pontoon %s { ", verb, set_names[set]);
 		nft_script_appendf(s, "%s", x->key);
 		if (add)
 			nft_script_appendf(s, " comment \"%s\"", hairpin ? e->network : e->comment);
@@ -289,19 +290,24 @@ static void pm_elems_free(struct pm_elems *e)
  * same value (an `add` of an existing element is a no-op): the element of a
  * container that died without DEL would stay its, and that container's late
  * DEL or GC would take it from the new one. So each container element is
- * added (EEXIST when the key maps elsewhere: a host port published by
- * another container), deleted and added again in the one transaction: it
- * is this container's afterwards, and never missing in between. The
- * per-network hairpin elements are only added. */
+ * created first (EEXIST whenever the key is there); after an EEXIST, with
+ * s->reown, added (EEXIST when the key maps elsewhere: a host port
+ * published by another container), deleted and added again in the one
+ * transaction: it is this container's afterwards, and never missing in
+ * between (script.h). The per-network hairpin elements are only added. */
 static void render_add_elems(const struct pm_elems *e, struct nft_script *s)
 {
 	for (int set = 0; set < HAIRPIN4; set++) {
-		render_set(e, (enum pm_set)set, true, s);
-		render_set(e, (enum pm_set)set, false, s);
-		render_set(e, (enum pm_set)set, true, s);
+		if (!s->reown) {
+			render_set(e, (enum pm_set)set, "create", s);
+			continue;
+		}
+		render_set(e, (enum pm_set)set, "add", s);
+		render_set(e, (enum pm_set)set, "delete", s);
+		render_set(e, (enum pm_set)set, "add", s);
 	}
 	for (int set = HAIRPIN4; set < PM_NSETS; set++)
-		render_set(e, (enum pm_set)set, true, s);
+		render_set(e, (enum pm_set)set, "add", s);
 }
 
 int nft_portmap_render_add(const struct nft_portmap_req *r, struct nft_script *s)
@@ -359,6 +365,14 @@ static int publish(struct nft_handle *h, const struct nft_portmap_req *r)
 	ret = nft_apply(h, what, nft_script_text(&s));
 	if (ret != -EEXIST)
 		return ret;
+	pt_err_clear();
+	nft_script_free(&s);
+	nft_script_init(&s);
+	s.reown = true;
+	render_add_elems(&e, &s);
+	ret = nft_apply(h, what, nft_script_text(&s));
+	if (ret != -EEXIST)
+		return ret;
 	/* nft does not always name the element the kernel refused (a concat
 	 * interval set's overlap comes back on another line): after any
 	 * EEXIST, covered hairpin prefixes are looked for. */
@@ -369,6 +383,7 @@ static int publish(struct nft_handle *h, const struct nft_portmap_req *r)
 	if (covered > 0) {
 		nft_script_free(&s);
 		nft_script_init(&s);
+		s.reown = true;
 		render_add_elems(&e, &s);
 		ret = nft_apply(h, what, nft_script_text(&s));
 	} else
@@ -384,8 +399,8 @@ static int publish(struct nft_handle *h, const struct nft_portmap_req *r)
 static void render_del_elems(const struct pm_elems *e, struct nft_script *s)
 {
 	for (int set = 0; set < HAIRPIN4; set++) {
-		render_set(e, (enum pm_set)set, true, s);
-		render_set(e, (enum pm_set)set, false, s);
+		render_set(e, (enum pm_set)set, "add", s);
+		render_set(e, (enum pm_set)set, "delete", s);
 	}
 }
 

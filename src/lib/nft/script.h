@@ -10,6 +10,14 @@ struct nft_script {
 	char *buf;		/* NUL-terminated; NULL until the first append */
 	size_t len, cap;
 	bool oom;		/* an append failed; nft_script_text() returns NULL */
+	/* How an ADD renders a container's own elements. false: `create`,
+	 * which fails (EEXIST) when the key is there already. true: `add`,
+	 * `delete`, `add` in the one transaction, so that a key another
+	 * container left behind becomes this one's (a different value still
+	 * fails the first `add`). A transaction that deletes costs its process
+	 * ~10 ms when it closes its netfilter socket (bench/README.md): the
+	 * plugins try false first and re-own only after an EEXIST. */
+	bool reown;
 };
 
 void nft_script_init(struct nft_script *s);

@@ -66,13 +66,16 @@ static int check_req(const struct nft_spoofchk_req *r, char *who, size_t size)
 	return 0;
 }
 
-/* One element per set; add carries the comment, and adds, deletes and adds
- * again so that an element a dead container left behind (a reused veth
- * name) becomes this one's (see nft_portmap_render_add). */
+/* One element per set; add carries the comment, and is a create, or (to
+ * re-own an element a dead container left behind, a reused veth name) an
+ * add, delete and add (script.h). */
 static void elem(struct nft_script *s, bool add, const char *set, const char *key,
 		 const char *who)
 {
-	if (add)
+	if (add && !s->reown)
+		nft_script_appendf(s, "create element bridge pontoon %s { %s comment \"%s\" }\n",
+				   set, key, who);
+	else if (add)
 		nft_script_appendf(s, "add element bridge pontoon %s { %s comment \"%s\" }\n"
 				   "delete element bridge pontoon %s { %s }\n"
 				   "add element bridge pontoon %s { %s comment \"%s\" }\n",
@@ -125,14 +128,22 @@ int nft_spoofchk_add(const struct nft_spoofchk_req *r)
 	_cleanup_script_ struct nft_script s = { 0 };
 	int ret;
 
-	nft_script_init(&s);
-	ret = nft_spoofchk_render_add(r, &s);
-	if (ret >= 0)
-		ret = nft_handle_open(&h);
-	if (ret < 0)
-		return ret;
-	return nft_apply_in(h, NFPROTO_BRIDGE, spoof_base,
-			    "macspoofchk: cannot add the container's elements", nft_script_text(&s));
+	ret = nft_handle_open(&h);
+	for (int reown = 0; ret >= 0 && reown < 2; reown++) {
+		nft_script_free(&s);
+		nft_script_init(&s);
+		s.reown = reown;
+		ret = nft_spoofchk_render_add(r, &s);
+		if (ret >= 0)
+			ret = nft_apply_in(h, NFPROTO_BRIDGE, spoof_base,
+					   "macspoofchk: cannot add the container's elements",
+					   nft_script_text(&s));
+		if (ret != -EEXIST)
+			return ret;
+		if (!reown)
+			pt_err_clear();
+	}
+	return ret;
 }
 
 static const char *const spoof_sets[] = { "ports", "mac", "ipports", "addr4", "addr6" };

@@ -79,6 +79,10 @@ static void test_masq(void **state)
 	assert_int_equal(nft_masq_render_add("podman", "ctr-1", "eth0", a, 2, &s), 0);
 	golden("masq-add", nft_script_text(&s));
 	nft_script_free(&s);
+	s.reown = true;
+	assert_int_equal(nft_masq_render_add("podman", "ctr-1", "eth0", a, 2, &s), 0);
+	golden("masq-add-reown", nft_script_text(&s));
+	nft_script_free(&s);
 	assert_int_equal(nft_masq_render_del(a, 2, &s), 0);
 	golden("masq-del", nft_script_text(&s));
 	nft_script_free(&s);
@@ -117,6 +121,12 @@ static void render_portmap(const char *name, const char *extra, const char *mapp
 
 		snprintf(dname, sizeof(dname), "%s-del", name);
 		assert_int_equal(nft_portmap_render_del(&r, &s), 0);
+		golden(dname, nft_script_text(&s));
+		nft_script_free(&s);
+		/* After an EEXIST: the container's elements re-owned. */
+		snprintf(dname, sizeof(dname), "%s-reown", name);
+		s.reown = true;
+		assert_int_equal(nft_portmap_render_add(&r, &s), 0);
 		golden(dname, nft_script_text(&s));
 		nft_script_free(&s);
 	}
