@@ -129,7 +129,10 @@ int nft_spoofchk_add(const struct nft_spoofchk_req *r)
 	int ret;
 
 	ret = nft_handle_open(&h);
-	for (int reown = 0; ret >= 0 && reown < 2; reown++) {
+	if (ret < 0)
+		return ret;
+	/* Created first; re-owned after an EEXIST (script.h). */
+	for (int reown = 0; reown < 2; reown++) {
 		nft_script_free(&s);
 		nft_script_init(&s);
 		s.reown = reown;
