@@ -119,13 +119,16 @@ pm_tcp() { # NS ADDR PORT
 	[[ $a == *:* ]] && a="[$a]"
 	nsx "$1" timeout 5 socat -T2 - "TCP:$a:$3,connect-timeout=2" </dev/null 2>/dev/null
 }
-# UDP may lose a datagram (a neighbour being resolved): up to 3 tries, each
-# from the same source port when one is given, so one flow either way.
+# UDP may lose a datagram (a neighbour being resolved), and on a loaded
+# machine the server's fork and shell may take longer than a second: up to
+# 5 tries of 2 s, each from the same source port when one is given, so one
+# flow either way. (CI saw two UDP cases get nothing with 3 tries of 1 s
+# while two fuzzers and the CI's own parallel scripts ran; both pass alone.)
 pm_udp() { # NS ADDR PORT [SOURCEPORT]
 	local a=$2 sp=${4:+,sourceport=$4,reuseaddr} i out
 	[[ $a == *:* ]] && a="[$a]"
-	for i in 1 2 3; do
-		out=$(echo ping | nsx "$1" timeout 5 socat -t1 -T1 - "UDP:$a:$3$sp" 2>/dev/null)
+	for i in 1 2 3 4 5; do
+		out=$(echo ping | nsx "$1" timeout 5 socat -t2 -T2 - "UDP:$a:$3$sp" 2>/dev/null)
 		[ -n "$out" ] && break
 	done
 	printf '%s\n' "$out"
