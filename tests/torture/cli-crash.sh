@@ -224,6 +224,17 @@ tt_log "one run -d takes ~$RUN_US µs here, one rm -f ~$RM_US µs"
 rand_us() { # MAX: 200 µs .. MAX
 	R_US=$((200 + (RANDOM * 32768 + RANDOM) % ($1 > 200 ? $1 - 200 : 1)))
 }
+# Waits for the command PID (a CLI started in the background); with MODE
+# random, kills it at a random moment of its first half first. Returns its
+# status (137 when killed).
+reap_cmd() { # PID MODE
+	if [ "$2" = random ]; then
+		rand_us $((RUN_US / 2))
+		tt_usleep $R_US
+		kill -KILL "$1" 2>/dev/null
+	fi
+	wait "$1"
+}
 
 # ---- a worker: its slots c<w>-<k>, until its kill quota is met or the
 # deadline; events in $TT_TMP/ev.W:
@@ -320,13 +331,7 @@ worker() {
 			PONTOON_CNI_PATH=$HOOK_DIR TT_CLI_KILL=$mode \
 				"$PONTOON" network connect "$other" "$1" >/dev/null 2>"$err" &
 		fi
-		pid=$!
-		if [ $mode = random ]; then
-			rand_us $((RUN_US / 2))
-			tt_usleep $R_US
-			kill -KILL $pid 2>/dev/null
-		fi
-		wait $pid
+		reap_cmd $! $mode
 		rc=$?
 		case $rc in
 		0) ;;
@@ -369,13 +374,7 @@ worker() {
 			else
 				"$PONTOON" gc >/dev/null 2>"$err" &
 			fi
-			pid=$!
-			if [ $mode = random ]; then
-				rand_us $((RUN_US / 2))
-				tt_usleep $R_US
-				kill -KILL $pid 2>/dev/null
-			fi
-			wait $pid
+			reap_cmd $! $mode
 			rc=$?
 			if [ $rc -eq 137 ]; then
 				kills=$((kills + 1))
