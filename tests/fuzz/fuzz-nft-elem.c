@@ -2,7 +2,9 @@
  * JSON (nft_elem_parse, nft_json_expr_render, nft_owner_matches): what DEL
  * without prevResult and GC read to find and delete a container's elements.
  * The input is the "elem" array of a listing. Whatever the bytes: a parsed
- * element has a key and a comment, a key renders to one line of text, and
+ * element has a key and a comment, a key renders to one line of text, a
+ * key read as a blocked range (nft_blocked_key_parse, firewall ADD) is an
+ * IPv4 or IPv6 prefix no longer than its family's bits, and
  * the owner matching never matches what it must not (EXACT only the same
  * text; UNDER only "text/…"; STALE never a valid attachment). */
 #include <stdbool.h>
@@ -10,6 +12,7 @@
 
 #include "cni/plugin.h"
 #include "fuzz.h"
+#include "nft/firewall.h"
 #include "nft/nft.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -54,6 +57,19 @@ static void check_key_text(const char *t)
 	FUZZ_ASSERT(!quoted, "key \"%s\": unbalanced quotes", t);
 }
 
+static void check_blocked_key(json_t *key)
+{
+	struct ip_prefix p = { 0 };
+	const char *bridge = NULL;
+
+	if (nft_blocked_key_parse(key, &bridge, &p) < 0)
+		return;
+	FUZZ_ASSERT(bridge, "blocked key without a bridge");
+	FUZZ_ASSERT(p.addr.family == AF_INET || p.addr.family == AF_INET6,
+		    "blocked key of family %d", p.addr.family);
+	FUZZ_ASSERT(p.len <= ip_family_bits(p.addr.family), "blocked key /%u", p.len);
+}
+
 static void render(json_t *v)
 {
 	struct nft_script s;
@@ -86,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		FUZZ_ASSERT(key && comment, "element %zu without key or comment", i);
 		check_owner(comment);
+		check_blocked_key(key);
 		render(key);
 		render(value);
 	}

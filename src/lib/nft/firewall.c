@@ -161,24 +161,73 @@ int nft_firewall_render_del(const struct nft_firewall_req *r, struct nft_script 
 	return 0;
 }
 
+int nft_blocked_key_parse(json_t *key, const char **ret_bridge, struct ip_prefix *ret)
+{
+	json_t *c = json_object_get(key, "concat"), *a, *p;
+	json_int_t len;
+
+	if (json_array_size(c) != 2 || !json_is_string(json_array_get(c, 0)))
+		return -EINVAL;
+	*ret_bridge = json_string_value(json_array_get(c, 0));
+	a = json_array_get(c, 1);
+	if (json_is_string(a)) {
+		if (ip_addr_parse(json_string_value(a), &ret->addr) < 0)
+			return -EINVAL;
+		ret->len = (uint8_t)ip_family_bits(ret->addr.family);
+		return 0;
+	}
+	p = json_object_get(a, "prefix");
+	len = json_integer_value(json_object_get(p, "len"));
+	if (!json_is_string(json_object_get(p, "addr")) ||
+	    ip_addr_parse(json_string_value(json_object_get(p, "addr")), &ret->addr) < 0 ||
+	    len < 0 || len > (json_int_t)ip_family_bits(ret->addr.family))
+		return -EINVAL;
+	ret->len = (uint8_t)len;
+	return 0;
+}
+
+/* Whether a listed element is one this config adds: the same bridge and
+ * one of its ranges, host bits cleared (redundant ones are never added). */
+static bool blocked_wanted(const struct nft_firewall_req *r, json_t *key)
+{
+	struct ip_prefix have;
+	const char *bridge;
+
+	if (nft_blocked_key_parse(key, &bridge, &have) < 0 || strcmp(bridge, r->bridge) != 0)
+		return false;
+	for (size_t i = 0; i < r->n_blocked; i++) {
+		struct ip_addr net;
+
+		if (blocked_redundant(r, i) || r->blocked[i].len != have.len)
+			continue;
+		ip_prefix_network(&r->blocked[i], &net);
+		if (ip_addr_equal(&net, &have.addr))
+			return true;
+	}
+	return false;
+}
+
 /* Renders the deletion of the network's elements of blocked4 or blocked6
- * (found by comment: one listing of a set that holds a few elements per
- * network). */
-static int render_del_blocked(struct nft_handle *h, const char *set, const char *network,
-			      struct nft_script *s)
+ * that this config does not add (found by comment: one listing of a set
+ * that holds a few elements per network). Those it adds again stay: a
+ * transaction that deletes nothing spares its process the ~10 ms wait at
+ * the netfilter socket's close (script.h), on every ADD of the network. */
+static int render_del_blocked(struct nft_handle *h, const struct nft_firewall_req *r,
+			      const char *set, struct nft_script *s)
 {
 	_cleanup_json_ json_t *elems = NULL;
 	size_t i;
 	json_t *e;
-	int r = nft_list_elements(h, set, &elems);
+	int ret = nft_list_elements(h, set, &elems);
 
-	if (r < 0)
-		return r;
+	if (ret < 0)
+		return ret;
 	json_array_foreach(elems, i, e) {
 		json_t *key, *value;
 		const char *comment;
 
-		if (nft_elem_parse(e, &key, &comment, &value) < 0 || strcmp(comment, network) != 0)
+		if (nft_elem_parse(e, &key, &comment, &value) < 0 ||
+		    strcmp(comment, r->network) != 0 || blocked_wanted(r, key))
 			continue;
 		nft_script_appendf(s, "delete element inet pontoon %s { ", set);
 		if (nft_json_expr_render(key, s) < 0)
@@ -208,10 +257,10 @@ static int render_del_unwanted(const char *set, const struct nft_key *k, const c
  * would keep the old restrictions until the network is empty. So the ADD's
  * transaction first deletes what the network has and this config does not
  * want: the bridge's iso_br, iso_self, isolated_self and hostgw_br elements
- * (a netlink lookup each) and all its blocked ranges (one listing each of
- * blocked4 and blocked6, small sets: a few elements per network), which the
- * ADD adds back as this config has them; no packet passes unblocked in
- * between. */
+ * (a netlink lookup each) and the blocked ranges this config no longer
+ * lists (one listing each of blocked4 and blocked6, small sets: a few
+ * elements per network); a changed range is deleted and added in the one
+ * transaction, so no packet passes unblocked in between. */
 static int render_relax(struct nft_handle *h, const struct nft_firewall_req *r,
 			struct nft_script *s)
 {
@@ -237,9 +286,9 @@ static int render_relax(struct nft_handle *h, const struct nft_firewall_req *r,
 	if (ret >= 0 && r->policy != NFT_INGRESS_ISOLATED)
 		ret = render_del_unwanted("isolated_self", &two, k2, n, s);
 	if (ret >= 0)
-		ret = render_del_blocked(h, "blocked4", n, s);
+		ret = render_del_blocked(h, r, "blocked4", s);
 	if (ret >= 0)
-		ret = render_del_blocked(h, "blocked6", n, s);
+		ret = render_del_blocked(h, r, "blocked6", s);
 	return ret == -ENOENT ? 0 : ret;	/* no table or an older one: nothing to relax */
 }
 

@@ -56,14 +56,19 @@ int nft_ingress_policy_parse(const char *s, enum nft_ingress_policy *ret);
 /* "all", "gateway" ("" and NULL: all); -EINVAL otherwise. */
 int nft_host_access_parse(const char *s, enum nft_host_access *ret);
 
+/* The range of a blocked4/blocked6 key as libnftables lists it, ["cni0",
+ * "10.0.0.1" or {"prefix": {"addr": "10.0.0.0", "len": 8}}], and its
+ * bridge (borrowed from key); -EINVAL for any other shape. */
+int nft_blocked_key_parse(json_t *key, const char **ret_bridge, struct ip_prefix *ret);
+
 int nft_firewall_render_add(const struct nft_firewall_req *r, struct nft_script *s);
 /* Idempotent delete of the container's addresses; the network's bridge
  * elements stay (other containers use them; GC removes them). */
 int nft_firewall_render_del(const struct nft_firewall_req *r, struct nft_script *s);
 
 /* In the same transaction, the network's elements this config does not
- * want (an earlier config's isolation, hostAccess gateway, blocked ranges)
- * are deleted: the network's blocked ranges are replaced by this config's. */
+ * want (an earlier config's isolation, hostAccess gateway, blocked ranges
+ * it no longer lists) are deleted; those it still wants are left alone. */
 int nft_firewall_add(const struct nft_firewall_req *r);
 /* Without addresses (no prevResult) the elements are found by comment. */
 int nft_firewall_del(const struct nft_firewall_req *r);
