@@ -12,6 +12,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "nft/conntrack.h"
+#include "nft/nfnl.h"
 #include "util/error.h"
 
 /* The kernel's CTA_FILTER_FLAG() bits (nf_conntrack_netlink.c): a flag per
@@ -96,27 +97,6 @@ static struct nlmsghdr *put_ct_header(char *buf, int type, int flags, int family
 	return nlh;
 }
 
-static int talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	char buf[32768];	/* a dump answers in batches of up to 32 KiB */
-	unsigned portid = mnl_socket_get_portid(nl);
-	ssize_t n;
-	int r;
-
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		r = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, cb, data);
-		if (r < 0)
-			return -errno;
-		if (r == MNL_CB_STOP)
-			return 0;
-	}
-}
-
 static int dump(struct mnl_socket *nl, int family, bool filtered, struct tuples *t)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -137,7 +117,7 @@ static int dump(struct mnl_socket *nl, int family, bool filtered, struct tuples 
 		mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, 0);
 		mnl_attr_nest_end(nlh, filter);
 	}
-	int r = talk(nl, nlh, collect_cb, t);
+	int r = nfnl_talk_cb(nl, nlh, collect_cb, t);
 	return t->err ? t->err : r;
 }
 
@@ -151,7 +131,7 @@ static int delete_tuple(struct mnl_socket *nl, int family, const struct nlattr *
 				mnl_attr_get_payload_len(tuple), mnl_attr_get_payload(tuple)))
 		return -ENOBUFS;
 	/* The copied nest must keep its nested flag for the kernel's policy. */
-	r = talk(nl, nlh, NULL, NULL);
+	r = nfnl_talk_cb(nl, nlh, NULL, NULL);
 	return r == -ENOENT ? 0 : r;	/* gone meanwhile (expired) */
 }
 

@@ -12,6 +12,7 @@
 
 #include "nft/conntrack.h"
 #include "nft/libnft.h"
+#include "nft/nfnl.h"
 #include "nft/nft.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -273,28 +274,6 @@ int nft_apply_in(struct nft_handle *h, int family, const char *base, const char 
 
 /* ---- does the table exist: NFT_MSG_GETTABLE over NETLINK_NETFILTER ---- */
 
-/* Sends a GET that names one object and reads the answer: 1 when the
- * kernel has it, 0 when it answers ENOENT, -errno otherwise. */
-static int ask_exists(struct mnl_socket *nl, struct nlmsghdr *nlh, char *buf, size_t size)
-{
-	unsigned seq = nlh->nlmsg_seq;
-	ssize_t n;
-	int r;
-
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, size);
-		if (n < 0)
-			return -errno;
-		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL);
-		if (r < 0)
-			return errno == ENOENT ? 0 : -errno;
-		if (r == MNL_CB_STOP)
-			return 1;
-	}
-}
-
 /* An nf_tables GET request with its nfgenmsg, ready for attributes. */
 static struct nlmsghdr *get_request(char *buf, uint16_t msg, int family)
 {
@@ -314,13 +293,17 @@ static struct nlmsghdr *get_request(char *buf, uint16_t msg, int family)
 	return nlh;
 }
 
+/* 1 when the kernel has the table, 0 when it answers ENOENT, -errno
+ * otherwise. */
 static int table_exists_on(struct mnl_socket *nl, int family, const char *table)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = get_request(buf, NFT_MSG_GETTABLE, family);
+	int r;
 
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
-	return ask_exists(nl, nlh, buf, sizeof(buf));
+	r = nfnl_talk_cb(nl, nlh, NULL, NULL);
+	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
 }
 
 /* The socket for these questions, opened once and kept until the process
@@ -471,6 +454,15 @@ int nft_elem_reply_parse(const void *buf, size_t len, unsigned seq, unsigned por
 	return r == MNL_CB_STOP ? 1 : -EAGAIN;
 }
 
+static int read_elem_reply(const void *buf, size_t len, unsigned seq, unsigned portid,
+			   void *data)
+{
+	struct comment_out *out = data;
+
+	return nft_elem_reply_parse(buf, len, seq, portid, out ? out->buf : NULL,
+				    out ? out->size : 0);
+}
+
 /* Sends a GETSETELEM of one key and reads the answer into out: 1 when the
  * kernel has the element, 0 when it answers ENOENT, -errno otherwise. */
 static int elem_get_on(struct mnl_socket *nl, int family, const char *set, const void *key,
@@ -479,9 +471,6 @@ static int elem_get_on(struct mnl_socket *nl, int family, const char *set, const
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = get_request(buf, NFT_MSG_GETSETELEM, family);
 	struct nlattr *list, *elem, *k;
-	unsigned seq = nlh->nlmsg_seq;
-	ssize_t n;
-	int r;
 
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
@@ -492,17 +481,7 @@ static int elem_get_on(struct mnl_socket *nl, int family, const char *set, const
 	mnl_attr_nest_end(nlh, k);
 	mnl_attr_nest_end(nlh, elem);
 	mnl_attr_nest_end(nlh, list);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		r = nft_elem_reply_parse(buf, (size_t)n, seq, mnl_socket_get_portid(nl),
-					 out ? out->buf : NULL, out ? out->size : 0);
-		if (r != -EAGAIN)
-			return r;	/* 1: the ACK, after the element */
-	}
+	return nfnl_talk(nl, nlh, read_elem_reply, out);	/* 1: the ACK, after the element */
 }
 
 int nft_elem_comment(int family, const char *name, const struct nft_key *k, char *buf,
