@@ -317,8 +317,8 @@ static void die_run(const struct side *sd, const char *what, const struct run *r
 /* ---- the CNI environment and config ---- */
 
 struct cni_call {
-	char cmd[32], cid[64], netns[64], path[PATH_MAX + 16];
-	char *envp[7];
+	char cmd[32], cid[64], netns[64], path[PATH_MAX + 16], root[PATH_MAX + 16];
+	char *envp[8];
 };
 
 static void cni_call_init(struct cni_call *c, const char *cmd, const char *cni_path,
@@ -331,6 +331,10 @@ static void cni_call_init(struct cni_call *c, const char *cmd, const char *cni_p
 	c->envp[i++] = c->cmd;
 	c->envp[i++] = c->path;
 	c->envp[i++] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	/* pontoon's runtime files (the plugins' GC lock) in the bench's own
+	 * directory, not the machine's /run; the reference ignores it. */
+	fmt(c->root, sizeof(c->root), "PONTOON_ROOT=%s/root", B.tmpdir);
+	c->envp[i++] = c->root;
 	if (cid) {
 		fmt(c->cid, sizeof(c->cid), "CNI_CONTAINERID=%s", cid);
 		c->envp[i++] = c->cid;

@@ -41,6 +41,8 @@ if [ "${NAT_INNER:-}" != 1 ]; then
 	ninja -C "$BUILD" bench/cnibench bench/natbench src/plugins/pontoon-cni >&2
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/pontoon-natbench.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
+	# pontoon's runtime files (the plugins' GC lock) here, not in /run.
+	export PONTOON_ROOT=$tmp/root
 	mkdir "$tmp/cni"
 	exe=$(realpath "$BUILD/src/plugins/pontoon-cni")
 	for t in bridge host-local portmap; do ln -s "$exe" "$tmp/cni/$t"; done

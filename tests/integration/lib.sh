@@ -26,6 +26,7 @@
 set -u
 
 PT_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$PT_SRC/tests/gc-lock.sh"
 # tests/run.sh sets PONTOON_TEST_NSPREFIX so that it can tell its own
 # namespaces from anyone else's.
 PT_PREFIX="pt-${PONTOON_TEST_NSPREFIX:-}$$"
@@ -332,7 +333,8 @@ cni_run() {
 
 # cni_run_env CONF VAR=value...: runs the plugin of CONF's "type" (or
 # $PT_PLUGIN) in the host namespace with exactly these CNI variables (plus
-# PATH and the sanitizer options); prints stdout, returns the exit code.
+# PATH, the sanitizer options and PONTOON_ROOT, so the plugins' GC lock is
+# the test's, not the machine's); prints stdout, returns the exit code.
 cni_run_env() {
 	local conf=$1 type
 	shift
@@ -341,7 +343,7 @@ cni_run_env() {
 	echo "  \$ $* $type" >&2
 	printf '%s' "$conf" | ip netns exec "$PT_HOST" env -i PATH="$PATH" \
 		ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
-		PONTOON_TEST_RUN="$PONTOON_TEST_RUN" "$@" \
+		PONTOON_TEST_RUN="$PONTOON_TEST_RUN" PONTOON_ROOT="$PONTOON_ROOT" "$@" \
 		timeout -s KILL 60 "$CNI_PATH/$type" 2>>"$PT_TMP/plugin.stderr"
 }
 

@@ -31,8 +31,10 @@ leaves_nothing() {
 		"addresses in the container"
 	d="$PT_TMP/ipam/$net"
 	assert_eq "" "$(ipam_reservations "$net" | xargs)" "address reservations in dataDir"
-	extra=$(ipam_other_files "$net"; find "$PT_TMP/root" -mindepth 1 -type f 2>/dev/null)
+	extra=$(ipam_other_files "$net"; find "$PT_TMP/root" -mindepth 1 -type f 2>/dev/null |
+		grep -vx "$PT_TMP/root/run/pontoon/gc.lock")
 	assert_eq "" "$(echo "$extra" | xargs)" "other files (temporary?) in dataDir or PONTOON_ROOT"
+	! gc_lock_held "$PT_TMP/root/run/pontoon/gc.lock" || fail "the plugins' GC lock is held"
 	lock="$d/lock"
 	if [ -e "$lock" ]; then
 		flock -n "$lock" true || fail "the IPAM lock $lock is still held"

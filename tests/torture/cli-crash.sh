@@ -752,6 +752,7 @@ leftovers_containers() {
 		tt_ipam_leftovers "$IPAM/$n" "IPAM of $n"
 	done
 	flock -n "$RUN_DIR/lock" true || echo "state lock held"
+	gc_lock_held "$RUN_DIR/gc.lock" && echo "plugins' GC lock held"
 	nft_elements | awk '$3 ~ /\// { print "nft element of a container: " $0 }'
 	find "$NETNS_DIR" "$CTR_DIR" "$RESULTS" "$RUN_DIR/dns" -mindepth 1 2>/dev/null | sed "s|^$ROOT/|file: |"
 	awk -v r="$ROOT/" '$5 ~ "^" r && $5 != r "run" && $5 != r "run/pontoon/netns" { print "mount: " $5 }' /proc/self/mountinfo
@@ -776,7 +777,7 @@ left2=$(
 	for n in "${NETS[@]}"; do [ -e "$IPAM/$n" ] && echo "IPAM directory of $n"; done
 	nft_elements | sed 's/^/nft element: /'
 	[ "$rules" = "$RULES0" ] || echo "nft rules differ from those before the first container"
-	find "$ROOT" -mindepth 1 -not -type d | grep -v -x "$RUN_DIR/lock" | sed "s|^$ROOT/|file: |"
+	find "$ROOT" -mindepth 1 -not -type d | grep -v -x -e "$RUN_DIR/lock" -e "$RUN_DIR/gc.lock" | sed "s|^$ROOT/|file: |"
 	awk -v r="$ROOT/" '$5 ~ "^" r && $5 != r "run" && $5 != r "run/pontoon/netns" { print "mount: " $5 }' /proc/self/mountinfo
 	[ -z "$m" ] || echo "$m" | sed 's/^/process: /'
 )

@@ -14,6 +14,7 @@ set -u
 
 TT_NAME=$1
 TT_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$TT_SRC/tests/gc-lock.sh"
 if [ -n "${TT_IN_HOST:-}" ]; then
 	# The second half of a run, inside the host namespace (tt_enter_host):
 	# same names and directory as the first half, which cleans up.
@@ -143,7 +144,8 @@ tt_ipam_leftovers() {
 
 # What a network may hold once everything is deleted: lo and the bridge in
 # the host, lo in each container, only lock and last_reserved_ip.* in the
-# dataDir, the lock free. Prints one line per leftover.
+# dataDir, the lock free, only the GC lock file under PONTOON_ROOT, free.
+# Prints one line per leftover.
 tt_leftovers() { # BRIDGE NETWORK CONTAINER-IDS...
 	local br=$1 net=$2 c d=$TT_TMP/ipam/$2 f
 	shift 2
@@ -155,5 +157,7 @@ tt_leftovers() { # BRIDGE NETWORK CONTAINER-IDS...
 			grep -vx lo | sed "s/^/container $c link: /"
 	done
 	[ -d "$d" ] && tt_ipam_leftovers "$d" "dataDir"
-	find "$TT_TMP/root" -type f 2>/dev/null | sed 's/^/file under PONTOON_ROOT: /'
+	find "$TT_TMP/root" -type f 2>/dev/null | grep -vx "$TT_TMP/root/run/pontoon/gc.lock" |
+		sed 's/^/file under PONTOON_ROOT: /'
+	gc_lock_held "$TT_TMP/root/run/pontoon/gc.lock" && echo "plugins' GC lock held"
 }

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "cni/error.h"
+#include "cni/gclock.h"
 #include "cni/plugin.h"
 #include "cni/version.h"
 #include "util/cleanup.h"
@@ -92,53 +92,28 @@ static int call_op(const struct cni_plugin *p, struct cni_call *c)
 	return op ? op(c) : 0;
 }
 
-/* ---- the GC lock ----
+/* ---- the GC lock (gclock.h) ----
  *
- * GC removes what a network's containers share (masquerade and firewall
- * elements) once it sees no container left, and an ADD running meanwhile
- * may rely on them: GC takes this lock exclusive, ADD, DEL and CHECK
- * shared, so they never overlap while ADDs still run in parallel. One lock
- * for all networks, flock() on pontoon's runtime directory <root>/run/pontoon
- * itself: per-network lock files would pile up under /run (one per network
- * name ever used, tests included), and GC is rare and short. It is taken
- * before the plugin does anything, so before the IPAM store's own lock,
- * always in that order. A delegate (the IPAM plugin a plugin runs) sees
- * PONTOON_GC_LOCKED in its environment and takes nothing: its parent holds
- * the lock, and an exclusive one taken again from the child would wait
- * forever. Only plugins with a GC take it: the others have nothing to keep
- * apart. Best effort: where the directory cannot be made or opened, the
- * plugin runs unlocked, as before. */
+ * Taken before the plugin does anything, so before the IPAM store's own
+ * lock, always in that order. A delegate (the IPAM plugin a plugin runs)
+ * sees PONTOON_GC_LOCKED in its environment and takes nothing: its parent
+ * holds the lock, and an exclusive one taken again from the child would
+ * wait forever. Only plugins with a GC take it: the others have nothing to
+ * keep apart. Best effort: where the lock file cannot be made or opened,
+ * the plugin runs unlocked, as before. */
 #define GC_LOCK_ENV "PONTOON_GC_LOCKED"
 
-static int gc_lock_open(void)
-{
-	const char *root = getenv("PONTOON_ROOT");
-	_cleanup_free_ char *path = NULL;
-	int fd;
-
-	if (asprintf(&path, "%s/run/pontoon", root ? root : "") < 0)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && mkdir_p(path, 0755) >= 0)
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 /* The lock's descriptor (gc_unlockp releases it), or -1 when none is taken. */
-static int gc_lock(const struct cni_plugin *p, enum cni_cmd cmd)
+static int gc_lock(const struct cni_plugin *p, const struct cni_call *c)
 {
+	enum cni_cmd cmd = c->env->cmd;
 	int fd;
 
 	if (!p->gc || cmd == CNI_CMD_VERSION || cmd == CNI_CMD_STATUS || getenv(GC_LOCK_ENV))
 		return -1;
-	fd = gc_lock_open();
+	fd = cni_gc_lock_take(c->conf->name ? c->conf->name : "", cmd == CNI_CMD_GC, true);
 	if (fd < 0)
 		return -1;
-	while (flock(fd, cmd == CNI_CMD_GC ? LOCK_EX : LOCK_SH) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
 	setenv(GC_LOCK_ENV, "1", 1);
 	return fd;
 }
@@ -171,7 +146,7 @@ static int run(const struct cni_plugin *p, struct cni_call *c, const char *conf,
 	r = cni_args_parse(c->env->args, &c->args);
 	if (r < 0)
 		return r;
-	lock_fd = gc_lock(p, c->env->cmd);
+	lock_fd = gc_lock(p, c);
 	r = call_op(p, c);
 	if (r < 0)
 		return r;

@@ -6,13 +6,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "test-util.h"
 #include "cni/delegate.h"
 #include "cni/error.h"
+#include "cni/gclock.h"
 #include "cni/plugin.h"
 #include "cni/version.h"
 
@@ -72,25 +72,23 @@ static const struct cni_plugin *lookup(const char *type)
 
 static struct {
 	int other_blocked;	/* the opposite lock mode could not be taken */
+	int other_net_free;	/* another network's lock could, in that mode */
 	char env[64];		/* PONTOON_GC_LOCKED as the op saw it */
 } lock_seen;
 
-static int lock_dir_fd(void)
+/* Tries the mode the driver's lock excludes, from another descriptor; and
+ * another network's lock in that mode, which nothing holds. */
+static int lock_probe(struct cni_call *c, bool exclusive)
 {
-	char path[PATH_MAX];
+	int fd = cni_gc_lock_take("n", exclusive, false);
+	int other = cni_gc_lock_take("other-net", exclusive, false);
 
-	snprintf(path, sizeof(path), "%s/run/pontoon", dir);
-	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
-
-/* Tries the mode the driver's lock excludes, from another descriptor. */
-static int lock_probe(struct cni_call *c, int mode)
-{
-	int fd = lock_dir_fd();
-
-	lock_seen.other_blocked = fd >= 0 && flock(fd, mode | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	lock_seen.other_blocked = fd == -EWOULDBLOCK;
+	lock_seen.other_net_free = other >= 0;
 	if (fd >= 0)
 		close(fd);
+	if (other >= 0)
+		close(other);
 	snprintf(lock_seen.env, sizeof(lock_seen.env), "%s",
 		 getenv("PONTOON_GC_LOCKED") ? getenv("PONTOON_GC_LOCKED") : "");
 	if (c->env->cmd == CNI_CMD_ADD) {
@@ -102,12 +100,12 @@ static int lock_probe(struct cni_call *c, int mode)
 
 static int lock_probe_ex(struct cni_call *c)
 {
-	return lock_probe(c, LOCK_EX);
+	return lock_probe(c, true);
 }
 
 static int lock_probe_sh(struct cni_call *c)
 {
-	return lock_probe(c, LOCK_SH);
+	return lock_probe(c, false);
 }
 
 static const struct cni_plugin locking = {
@@ -337,11 +335,11 @@ static int run_locking(enum cni_cmd cmd)
 	return rc;
 }
 
-/* Regression (review): GC takes the lock exclusive, ADD, DEL and CHECK
- * shared, so that GC never removes what a network's containers share
- * while an ADD relies on it; a delegate takes nothing (its parent holds
- * the lock: an exclusive one taken again would wait forever), and the
- * lock is gone after the run. */
+/* Regression (review): GC takes its network's lock exclusive, ADD, DEL and
+ * CHECK shared, so that GC never removes what a network's containers share
+ * while an ADD relies on it; other networks' locks stay free; a delegate
+ * takes nothing (its parent holds the lock: an exclusive one taken again
+ * would wait forever), and the lock is gone after the run. */
 static void test_gc_lock(void **state)
 {
 	int fd;
@@ -349,22 +347,45 @@ static void test_gc_lock(void **state)
 	(void)state;
 	assert_int_equal(run_locking(CNI_CMD_ADD), 0);
 	assert_int_equal(lock_seen.other_blocked, 1);
+	assert_int_equal(lock_seen.other_net_free, 1);
 	assert_string_equal(lock_seen.env, "1");
 	assert_null(getenv("PONTOON_GC_LOCKED"));
 	assert_int_equal(run_locking(CNI_CMD_GC), 0);
 	assert_int_equal(lock_seen.other_blocked, 1);
+	assert_int_equal(lock_seen.other_net_free, 1);
 	assert_int_equal(run_locking(CNI_CMD_DEL), 0);
 	assert_int_equal(lock_seen.other_blocked, 1);
 	/* Released: another process could take it exclusive now. */
-	fd = lock_dir_fd();
+	fd = cni_gc_lock_take("n", true, false);
 	assert_true(fd >= 0);
-	assert_int_equal(flock(fd, LOCK_SH | LOCK_NB), 0);
+	close(fd);
 	/* A delegate's GC while "the parent" holds it shared: no wait. */
+	fd = cni_gc_lock_take("n", false, false);
+	assert_true(fd >= 0);
 	setenv("PONTOON_GC_LOCKED", "1", 1);
 	assert_int_equal(run_locking(CNI_CMD_GC), 0);
 	assert_int_equal(lock_seen.other_blocked, 0);
 	unsetenv("PONTOON_GC_LOCKED");
 	close(fd);
+}
+
+/* Two shared holders of one network; an exclusive one waits for both. */
+static void test_gc_lock_modes(void **state)
+{
+	int a, b, x;
+
+	(void)state;
+	a = cni_gc_lock_take("net-a", false, false);
+	b = cni_gc_lock_take("net-a", false, false);
+	assert_true(a >= 0 && b >= 0);
+	assert_int_equal(cni_gc_lock_take("net-a", true, false), -EWOULDBLOCK);
+	close(a);
+	assert_int_equal(cni_gc_lock_take("net-a", true, false), -EWOULDBLOCK);
+	close(b);
+	x = cni_gc_lock_take("net-a", true, false);
+	assert_true(x >= 0);
+	assert_int_equal(cni_gc_lock_take("net-a", false, false), -EWOULDBLOCK);
+	close(x);
 }
 
 static void test_find_plugin(void **state)
@@ -535,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_run_errors),
 		cmocka_unit_test(test_run_version_gates),
 		cmocka_unit_test(test_gc_lock),
+		cmocka_unit_test(test_gc_lock_modes),
 		cmocka_unit_test(test_find_plugin),
 		cmocka_unit_test(test_delegate_exec),
 		cmocka_unit_test(test_delegate_errors),
