@@ -286,7 +286,7 @@ nsx host sysctl -qw net.ipv4.ip_forward=1
 # hostgw_br element removed, the same packets are answered.
 host_addresses() {
 	pm_serve host host 7100
-	pt_spawn nsx host socat UDP4-RECVFROM:53,fork SYSTEM:"echo dns"
+	pm_udp_serve host 4 53 dns
 	ping_ok s1 10.99.0.1
 	ping_ok s1 10.98.0.1
 	pm_expect tcp s1 10.98.0.1 7100 "^host $IP1 *$"
