@@ -178,7 +178,7 @@ int nft_blocked_key_parse(json_t *key, const char **ret_bridge, struct ip_prefix
 	}
 	p = json_object_get(a, "prefix");
 	len = json_integer_value(json_object_get(p, "len"));
-	if (!json_is_string(json_object_get(p, "addr")) ||
+	if (!json_is_integer(json_object_get(p, "len")) || !json_is_string(json_object_get(p, "addr")) ||
 	    ip_addr_parse(json_string_value(json_object_get(p, "addr")), &ret->addr) < 0 ||
 	    len < 0 || len > (json_int_t)ip_family_bits(ret->addr.family))
 		return -EINVAL;

@@ -550,6 +550,58 @@ static void test_firewall_host_blocked(void **state)
 	assert_int_equal(nft_host_access_parse("Gateway", &h), -EINVAL);
 }
 
+/* parses the key TEXT; returns the result, *p the range and *b the bridge. */
+static int blocked_key(const char *text, struct ip_prefix *p, char *b, size_t bsize)
+{
+	json_t *k = json_loads(text, JSON_DECODE_ANY, NULL);
+	const char *bridge = NULL;
+	int r;
+
+	assert_non_null(k);
+	r = nft_blocked_key_parse(k, &bridge, p);
+	snprintf(b, bsize, "%s", r == 0 ? bridge : "");
+	json_decref(k);
+	return r;
+}
+
+/* The shapes the kernel lists blocked4/blocked6 keys in (taken from
+ * `nft -j list set`): an address alone for a full-length prefix, else a
+ * prefix object; anything else is refused, never read as a range. */
+static void test_blocked_key(void **state)
+{
+	char b[16], a[IP_ADDR_STRLEN];
+	struct ip_prefix p;
+
+	(void)state;
+	assert_int_equal(blocked_key("{\"concat\": [\"cni0\", \"169.254.169.254\"]}", &p, b,
+				     sizeof(b)), 0);
+	assert_string_equal(b, "cni0");
+	assert_string_equal(ip_addr_format(&p.addr, a), "169.254.169.254");
+	assert_int_equal(p.len, 32);
+	assert_int_equal(blocked_key("{\"concat\": [\"cni1\", {\"prefix\": {\"addr\": \"fd00::\", "
+				     "\"len\": 8}}]}", &p, b, sizeof(b)), 0);
+	assert_string_equal(b, "cni1");
+	assert_string_equal(ip_addr_format(&p.addr, a), "fd00::");
+	assert_int_equal(p.len, 8);
+	assert_int_equal(blocked_key("{\"concat\": [\"b\", \"fe80:0:0:1::1\"]}", &p, b, sizeof(b)), 0);
+	assert_int_equal(p.len, 128);
+	static const char *const bad[] = {
+		"{\"concat\": [\"cni0\", {\"prefix\": {\"addr\": \"10.0.0.0\", \"len\": \"8\"}}]}",
+		"{\"concat\": [\"cni0\", {\"prefix\": {\"addr\": \"10.0.0.0\"}}]}",
+		"{\"concat\": [\"cni0\", {\"prefix\": {\"addr\": \"10.0.0.0\", \"len\": 33}}]}",
+		"{\"concat\": [\"cni0\", {\"prefix\": {\"addr\": \"10.0.0.0\", \"len\": -1}}]}",
+		"{\"concat\": [\"cni0\", {\"range\": [\"10.0.0.1\", \"10.0.0.9\"]}]}",
+		"{\"concat\": [\"cni0\", \"10.0.0.0/8\"]}",
+		"{\"concat\": [\"cni0\"]}",
+		"{\"concat\": [1, \"10.0.0.1\"]}",
+		"{\"concat\": [\"cni0\", \"10.0.0.1\", \"x\"]}",
+		"\"10.0.0.1\"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (blocked_key(bad[i], &p, b, sizeof(b)) != -EINVAL)
+			fail_msg("accepted %s", bad[i]);
+}
+
 static void test_spoofchk(void **state)
 {
 	struct ip_prefix a[] = { pfx("10.99.0.5/24"), pfx("fd99::5/64") };
@@ -697,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_json_expr_quoting),
 		cmocka_unit_test(test_firewall),
 		cmocka_unit_test(test_firewall_host_blocked),
+		cmocka_unit_test(test_blocked_key),
 		cmocka_unit_test(test_spoofchk),
 		cmocka_unit_test(test_key_encoding),
 		cmocka_unit_test(test_elem_reply),
