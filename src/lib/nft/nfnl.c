@@ -17,7 +17,7 @@ int nfnl_talk(struct mnl_socket *nl, const struct nlmsghdr *nlh, nfnl_reader rea
 		if (n < 0)
 			return -errno;
 		r = read(buf, (size_t)n, nlh->nlmsg_seq, portid, data);
-	} while (r == -EAGAIN);
+	} while (r == NFNL_MORE);
 	return r;
 }
 
@@ -35,7 +35,7 @@ static int read_with_cb(const void *buf, size_t len, unsigned seq, unsigned port
 	r = mnl_cb_run(buf, len, seq, portid, c->cb, c->data);
 	if (r < 0)
 		return -(errno ? errno : EPROTO);
-	return r == MNL_CB_STOP ? 0 : -EAGAIN;
+	return r == MNL_CB_STOP ? 0 : NFNL_MORE;
 }
 
 int nfnl_talk_cb(struct mnl_socket *nl, const struct nlmsghdr *nlh, mnl_cb_t cb, void *data)

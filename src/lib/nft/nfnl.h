@@ -3,16 +3,21 @@
  * one element) and its ctnetlink dumps and deletes. */
 #pragma once
 
+#include <limits.h>
 #include <stddef.h>
 #include <libmnl/libmnl.h>
 
-/* Reads one datagram of the answer to request seq: -EAGAIN asks for the
+/* What a reader returns to be given the next datagram: never a result
+ * (an -errno, even -EAGAIN, ends the exchange). */
+#define NFNL_MORE INT_MAX
+
+/* Reads one datagram of the answer to request seq: NFNL_MORE asks for the
  * next datagram; anything else ends the exchange and is its result. */
 typedef int (*nfnl_reader)(const void *buf, size_t len, unsigned seq, unsigned portid,
 			   void *data);
 
 /* Sends nlh and hands each datagram of the answer to read until it returns
- * something other than -EAGAIN; -errno when the socket fails. */
+ * something other than NFNL_MORE; -errno when the socket fails. */
 int nfnl_talk(struct mnl_socket *nl, const struct nlmsghdr *nlh, nfnl_reader read, void *data);
 
 /* nfnl_talk with each message given to cb (NULL: none expected): 0 once

@@ -448,9 +448,10 @@ int nft_elem_reply_parse(const void *buf, size_t len, unsigned seq, unsigned por
 
 	if (comment && size == 0)
 		return -EINVAL;
+	errno = 0;
 	r = mnl_cb_run(buf, len, seq, portid, comment ? elem_msg_cb : NULL, &out);
-	if (r < 0)
-		return errno == ENOENT ? 0 : -(errno ? errno : EPROTO);
+	if (r < 0)	/* an EAGAIN answer is an error, not "more to come" */
+		return errno == ENOENT ? 0 : -(errno && errno != EAGAIN ? errno : EPROTO);
 	return r == MNL_CB_STOP ? 1 : -EAGAIN;
 }
 
@@ -458,9 +459,10 @@ static int read_elem_reply(const void *buf, size_t len, unsigned seq, unsigned p
 			   void *data)
 {
 	struct comment_out *out = data;
+	int r = nft_elem_reply_parse(buf, len, seq, portid, out ? out->buf : NULL,
+				     out ? out->size : 0);
 
-	return nft_elem_reply_parse(buf, len, seq, portid, out ? out->buf : NULL,
-				    out ? out->size : 0);
+	return r == -EAGAIN ? NFNL_MORE : r;
 }
 
 /* Sends a GETSETELEM of one key and reads the answer into out: 1 when the

@@ -89,8 +89,9 @@ int nft_elem_comment(int family, const char *name, const struct nft_key *k, char
  * apart for tests/fuzz/fuzz-nft-reply.c): 1 once the ACK came, with the
  * element's comment in comment (NUL-terminated, cut to size; left as it
  * was when the element has none; comment may be NULL), 0 when the kernel
- * answered ENOENT, -EAGAIN when more is to come, -errno on an error
- * answer or a malformed datagram. */
+ * answered ENOENT, -EAGAIN when more is to come (and only then: an
+ * EAGAIN answer becomes -EPROTO), -errno on an error answer or a
+ * malformed datagram. */
 int nft_elem_reply_parse(const void *buf, size_t len, unsigned seq, unsigned portid,
 			 char *comment, size_t size);
 

@@ -727,6 +727,11 @@ static void test_elem_reply(void **state)
 	assert_int_equal(nft_elem_reply_parse(buf + ((struct nlmsghdr *)buf)->nlmsg_len,
 					      len - ((struct nlmsghdr *)buf)->nlmsg_len, 7, 9,
 					      comment, sizeof(comment)), 0);
+	/* An EAGAIN answer ends the exchange: -EAGAIN means "read on". */
+	len = elem_reply(buf, "x", -EAGAIN);
+	assert_int_equal(nft_elem_reply_parse(buf + ((struct nlmsghdr *)buf)->nlmsg_len,
+					      len - ((struct nlmsghdr *)buf)->nlmsg_len, 7, 9,
+					      comment, sizeof(comment)), -EPROTO);
 }
 
 int main(void)
