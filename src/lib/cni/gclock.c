@@ -28,18 +28,24 @@ static off_t lock_byte(const char *network)
 	return (off_t)(h & 0x3fffffff);
 }
 
-static int lock_file_open(void)
+/* A write lock needs the file open for writing, a read lock for reading:
+ * where the file is there but not writable to this process (a read-only
+ * mount), ADD, DEL and CHECK still take their shared lock. */
+static int lock_file_open(bool exclusive)
 {
 	const char *root = getenv("PONTOON_ROOT");
 	_cleanup_free_ char *dir = NULL, *path = NULL;
+	const int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
 	int fd;
 
 	if (asprintf(&dir, "%s/run/pontoon", root ? root : "") < 0 ||
 	    asprintf(&path, "%s/gc.lock", dir) < 0)
 		return -ENOMEM;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(path, flags, 0600);
 	if (fd < 0 && errno == ENOENT && mkdir_p(dir, 0755) >= 0)
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		fd = open(path, flags, 0600);
+	if (fd < 0 && (errno == EACCES || errno == EROFS) && !exclusive)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -47,7 +53,7 @@ int cni_gc_lock_take(const char *network, bool exclusive, bool wait)
 {
 	struct flock l = { .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET,
 			   .l_start = lock_byte(network), .l_len = 1 };
-	int fd = lock_file_open();
+	int fd = lock_file_open(exclusive);
 
 	if (fd < 0)
 		return fd;

@@ -5,8 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test-util.h"
@@ -388,6 +391,50 @@ static void test_gc_lock_modes(void **state)
 	close(x);
 }
 
+/* In a child with a mount namespace of its own, the run dir made
+ * read-only: 0 when the shared lock is still taken and the exclusive one
+ * fails with EROFS, 77 when the namespace cannot be made (not root). */
+static int read_only_lock_child(const char *run)
+{
+	int fd;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount(run, run, NULL, MS_BIND, NULL) < 0)
+		return 77;
+	if (mount(NULL, run, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return 77;
+	fd = cni_gc_lock_take("n", false, false);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	return cni_gc_lock_take("n", true, false) == -EROFS ? 0 : 2;
+}
+
+/* Where the lock file cannot be written (a read-only /run), ADD, DEL and
+ * CHECK still take their shared lock; GC's exclusive one fails, and the
+ * plugin runs unlocked, as documented. */
+static void test_gc_lock_read_only(void **state)
+{
+	char run[PATH_MAX];
+	int status, fd;
+	pid_t pid;
+
+	(void)state;
+	snprintf(run, sizeof(run), "%s/run/pontoon", dir);
+	fd = cni_gc_lock_take("n", false, false);	/* makes the file */
+	assert_true(fd >= 0);
+	close(fd);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(read_only_lock_child(run));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_find_plugin(void **state)
 {
 	char buf[PATH_MAX], path[2 * PATH_MAX], want[PATH_MAX + 8];
@@ -557,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_run_version_gates),
 		cmocka_unit_test(test_gc_lock),
 		cmocka_unit_test(test_gc_lock_modes),
+		cmocka_unit_test(test_gc_lock_read_only),
 		cmocka_unit_test(test_find_plugin),
 		cmocka_unit_test(test_delegate_exec),
 		cmocka_unit_test(test_delegate_errors),
