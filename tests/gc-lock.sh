@@ -5,7 +5,9 @@
 # open file description locks, which /proc/locks lists as OFDLCK with the
 # file's device and inode.
 gc_lock_held() {
-	local ino
-	ino=$(stat -c %i "$1" 2>/dev/null) || return 1
-	awk -v i="$ino" '$2 == "OFDLCK" { split($6, f, ":"); if (f[3] == i) found = 1 } END { exit !found }' /proc/locks
+	local maj min ino
+	read -r maj min ino < <(stat -c '%Hd %Ld %i' "$1" 2>/dev/null) && [ -n "$ino" ] || return 1
+	# /proc/locks names the file as the kernel prints it: "%02x:%02x:%lu".
+	awk -v k="$(printf '%02x:%02x:%s' "$maj" "$min" "$ino")" \
+		'$2 == "OFDLCK" && $6 == k { found = 1 } END { exit !found }' /proc/locks
 }

@@ -99,19 +99,22 @@ pm_container_del() { # NAME CID MAPPINGS
 # to the command, and when the command has already exited that write fails
 # (EPIPE) and the child dies without sending the answer. On a loaded
 # machine that lost 8 answers of 20 on a bare veth pair, pontoon nowhere
-# involved (the UDP flake of the portmap tests).
+# involved (the UDP flake of the portmap tests). -t5: once its input ends,
+# socat waits that long (not its default 0.5 s) for the command's answer.
 pm_udp_serve() { # NS 4|6 PORT NAME
 	local v6=
 	[ "$2" = 6 ] && v6=,ipv6only=1
-	pt_spawn nsx "$1" socat UDP$2-RECVFROM:"$3",fork$v6 SYSTEM:"set -f; read -r _; echo $4 \$SOCAT_PEERADDR"
+	pt_spawn nsx "$1" socat -t5 UDP$2-RECVFROM:"$3",fork$v6 SYSTEM:"set -f; read -r _; echo $4 \$SOCAT_PEERADDR"
 }
 
 # Servers answering every TCP connection and UDP datagram on PORT with
 # "NAME PEER": who served, and the source address it saw.
 pm_serve() { # NS NAME PORT
 	local p=$3
-	pt_spawn nsx "$1" socat TCP4-LISTEN:"$p",fork,reuseaddr SYSTEM:"set -f; echo $2 \$SOCAT_PEERADDR"
-	pt_spawn nsx "$1" socat TCP6-LISTEN:"$p",fork,reuseaddr,ipv6only=1 SYSTEM:"set -f; echo $2 \$SOCAT_PEERADDR"
+	# -t5: the client sends nothing, so its end comes first; the answer may
+	# take longer than socat's default 0.5 s on a loaded machine.
+	pt_spawn nsx "$1" socat -t5 TCP4-LISTEN:"$p",fork,reuseaddr SYSTEM:"set -f; echo $2 \$SOCAT_PEERADDR"
+	pt_spawn nsx "$1" socat -t5 TCP6-LISTEN:"$p",fork,reuseaddr,ipv6only=1 SYSTEM:"set -f; echo $2 \$SOCAT_PEERADDR"
 	pm_udp_serve "$1" 4 "$p" "$2"
 	pm_udp_serve "$1" 6 "$p" "$2"
 	# All four bound: a datagram that comes before its socket is refused,

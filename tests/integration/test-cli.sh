@@ -372,16 +372,17 @@ case_demo() {
 		assert_contains "$out" "hello from container web" "published port in the demo"
 	fi
 	assert_contains "$out" "done:" "demo end"
-	local d
-	for d in /tmp/pontoon-demo.*; do
-		[ -d "$d/run" ] && fail "demo left $d"
-	done
 	# Run as the README runs it (no PONTOON_ROOT, plugins from the build
 	# tree) over an empty /run of its own: the demo writes nothing there.
 	out=$(env -u PONTOON_ROOT -u PONTOON_CNI_PATH unshare --mount --propagation private \
 		sh -c 'mount -t tmpfs pt-demo-run /run && { "$0" demo >/dev/null 2>&1; echo "rc=$?"; ls -A /run; }' \
 		"$PONTOON")
 	assert_eq "rc=0" "$out" "the demo's exit code and what it left in /run"
+	local d
+	for d in /tmp/pontoon-demo.*; do
+		[ -d "$d/run" ] && fail "demo left $d"
+	done
+	return 0
 }
 
 run_case network-lifecycle case_network_lifecycle
