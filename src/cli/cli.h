@@ -76,10 +76,15 @@ int cmd_dns_serve(int argc, char **argv);
 
 /* ---- setup, errors, output ---- */
 
-/* Fills cli's paths from PONTOON_ROOT and the CNI path (--cni-path,
- * PONTOON_CNI_PATH, the installed directory, or the build tree's). */
+/* Fills cli's state paths from PONTOON_ROOT. */
 int cli_init_paths(void);
-int cli_init_cni_path(void);
+/* The CNI runtime and its plugin path (--cni-path, PONTOON_CNI_PATH, the
+ * installed directory, or the build tree's), found on first use: from a
+ * build tree, finding it makes links under the run dir, which a command
+ * that only reads state, or the demo before it enters its own root, must
+ * not do. */
+struct cni_runtime *cli_runtime(void);
+const char *cli_cni_path(void);
 
 /* Prints "pontoon: <message>" on one line and returns code. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -246,7 +246,7 @@ int ctr_release(json_t *state)
 						 : pt_err(-EINVAL, "invalid network name in the state");
 
 		if (r >= 0)
-			r = cni_runtime_del(&cli.rt, l, &a);
+			r = cni_runtime_del(cli_runtime(), l, &a);
 		cni_conflist_free(l);
 		if (r < 0 && first == 0) {
 			first = r;

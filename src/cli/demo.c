@@ -187,7 +187,6 @@ static int enter_throwaway(void)
 		return cli_error(EXIT_FAIL, "demo: mkdtemp: %m");
 	setenv("PONTOON_ROOT", tmp_root, 1);
 	cli_init_paths();
-	cli_init_cni_path();
 	if (nl_open(&nl) < 0 || link_get_by_name(nl, "lo", &lo) < 0 || link_set_up(nl, lo.ifindex) < 0)
 		return cli_lib_error(EXIT_FAIL, -EIO, "demo: lo");
 	return 0;
@@ -285,7 +284,7 @@ static void tour(const char *outside_path)
 		fflush(stdout);
 		in_outside(outside_path, "192.0.2.1", "8080", true);
 	} else {
-		printf("   (arrives with the NAT issue: no portmap plugin in %s)\n", cli.cni_path);
+		printf("   (arrives with the NAT issue: no portmap plugin in %s)\n", cli_cni_path());
 	}
 	say("A second network, isolated from the first");
 	PT("network", "create", "other");
@@ -301,7 +300,7 @@ static void tour(const char *outside_path)
 		printf("   gamma pings alpha (%s), which is on the other network: no answer expected\n", ip);
 		PT("exec", "gamma", "--", "ping", "-c", "1", "-W", "1", ip);
 	} else {
-		printf("   (isolation arrives with the NAT issue: no firewall plugin in %s)\n", cli.cni_path);
+		printf("   (isolation arrives with the NAT issue: no firewall plugin in %s)\n", cli_cni_path());
 	}
 	say("Masquerade: what the outside sees when alpha connects to it");
 	listener = in_outside(outside_path, "192.0.2.2", "0", false);
@@ -335,7 +334,7 @@ int cmd_demo(int argc, char **argv)
 	if (r != 0)
 		return r;
 	printf("pontoon demo: a throwaway host namespace; state in %s; plugins from %s\n", tmp_root,
-	       cli.cni_path);
+	       cli_cni_path());
 	r = make_outside(&outside_path);
 	if (r == 0)
 		tour(outside_path);

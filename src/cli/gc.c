@@ -89,7 +89,7 @@ static int gc_own_network(json_t *live, const struct cni_conflist *l, size_t *re
 	if (r >= 0)
 		r = valid_attachments(live, l->name, other, n_other, &valid, &nv);
 	if (r >= 0)
-		r = cni_runtime_gc(&cli.rt, l, valid, nv, ret_deleted);
+		r = cni_runtime_gc(cli_runtime(), l, valid, nv, ret_deleted);
 	cni_cache_entries_free(other, n_other);
 	return r;
 }
@@ -103,7 +103,7 @@ static int gc_foreign_network(json_t *live, const struct cni_conflist *l, size_t
 
 	r = valid_attachments(live, l->name, NULL, 0, &valid, &nv);
 	if (r >= 0)
-		r = cni_runtime_gc_cached(&cli.rt, l, valid, nv, ret_deleted);
+		r = cni_runtime_gc_cached(cli_runtime(), l, valid, nv, ret_deleted);
 	return r;
 }
 

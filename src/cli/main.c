@@ -3,7 +3,6 @@
  * lives in a file of its own. */
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 
@@ -61,10 +60,5 @@ int main(int argc, char **argv)
 	r = cli_init_paths();
 	if (r != 0)
 		return r;
-	/* The demo finds its plugins once inside its throwaway root: from a
-	 * build tree, finding them makes a directory of links under the run
-	 * dir, which must not be the machine's /run. */
-	if (strcmp(argv[optind], "demo") != 0)
-		cli_init_cni_path();
 	return cli_dispatch("", commands, ARRAY_SIZE(commands), argc - optind, argv + optind);
 }

@@ -72,7 +72,7 @@ int attach_network(json_t *state, const struct cni_conflist *l, const char *ifna
 	json_t *att;
 	int r;
 
-	r = cni_runtime_add(&cli.rt, l, &a, &res);
+	r = cni_runtime_add(cli_runtime(), l, &a, &res);
 	if (r < 0)
 		return r;
 	att = attachment_json(l, ifname, res, aliases);
@@ -96,7 +96,7 @@ int detach_network(json_t *state, const struct cni_conflist *l)
 		if (strcmp(json_string_value(json_object_get(n, "name")), l->name) != 0)
 			continue;
 		a.ifname = json_string_value(json_object_get(n, "ifname"));
-		r = cni_runtime_del(&cli.rt, l, &a);
+		r = cni_runtime_del(cli_runtime(), l, &a);
 		if (r < 0)
 			return r;
 		json_array_remove(nets, i);

@@ -127,7 +127,7 @@ static void init_cni_self(void)
 	}
 }
 
-int cli_init_cni_path(void)
+static void init_cni_path(void)
 {
 	const char *p = cli.cni_path_opt ? cli.cni_path_opt : getenv("PONTOON_CNI_PATH");
 
@@ -135,12 +135,23 @@ int cli_init_cni_path(void)
 
 	if (p && *p) {
 		snprintf(cli.cni_path, sizeof(cli.cni_path), "%s", p);
-		return 0;
+		return;
 	}
 	if (file_exists(PONTOON_CNI_DIR "/bridge") ||
 	    !build_tree_path(cli.cni_path, sizeof(cli.cni_path)))
 		snprintf(cli.cni_path, sizeof(cli.cni_path), "%s", PONTOON_CNI_DIR);
-	return 0;
+}
+
+struct cni_runtime *cli_runtime(void)
+{
+	if (!cli.cni_path[0])
+		init_cni_path();
+	return &cli.rt;
+}
+
+const char *cli_cni_path(void)
+{
+	return cli_runtime()->cni_path;
 }
 
 bool cni_plugin_available(const char *type)
@@ -151,7 +162,7 @@ bool cni_plugin_available(const char *type)
 	int status = -1, in[2];
 	pid_t pid;
 
-	if (cni_find_plugin(type, cli.cni_path, path, sizeof(path)) < 0) {
+	if (cni_find_plugin(type, cli_cni_path(), path, sizeof(path)) < 0) {
 		pt_err_clear();
 		return false;
 	}

@@ -488,7 +488,7 @@ static int create(struct create_opts *o)
 	portmap = r == 0 && cni_plugin_available("portmap");
 	if (r == 0 && (o->isolate || o->host_access || o->n_blocked) && !firewall)
 		r = cli_error(EXIT_FAIL, "--isolate, --host-access and --block need the firewall plugin, "
-			      "which is not in %s", cli.cni_path);
+			      "which is not in %s", cli_cni_path());
 	if (r == 0 && (r = build_conflist(o, firewall, portmap, &doc)) < 0)
 		r = cli_lib_error(EXIT_FAIL, r, "network %s", o->name);
 	if (r == 0 && (r = mkdir_p(cli.conf_dir, 0755)) < 0)

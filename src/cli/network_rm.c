@@ -153,7 +153,7 @@ static void remove_bridge(const struct cni_conflist *l)
  * killed ADD left); its failure does not keep the network. */
 static void gc_network(const struct cni_conflist *l)
 {
-	if (cni_runtime_gc(&cli.rt, l, NULL, 0, NULL) < 0)
+	if (cni_runtime_gc(cli_runtime(), l, NULL, 0, NULL) < 0)
 		fprintf(stderr, "pontoon: network %s: GC before removal: %s\n", l->name, pt_err_msg());
 	pt_err_clear();
 }
