@@ -109,8 +109,10 @@ void cli_print_json(json_t *j);
 /* ---- files and processes ---- */
 
 int write_file_atomic(const char *path, const char *text, mode_t mode);
-/* Rewrites in place (keeps the inode: the file may be bind-mounted). */
+/* Rewrites in place (keeps the inode: the file may be bind-mounted into a
+ * container, as its /etc/hosts), mode 0644 for the container's users. */
 int write_file_inplace(const char *path, const char *text);
+/* State only root reads: mode 0600. */
 int write_json_atomic(const char *path, json_t *j);
 
 /* The start time of pid (field 22 of /proc/PID/stat); 0 when gone. */

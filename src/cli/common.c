@@ -252,7 +252,10 @@ int write_file_inplace(const char *path, const char *text)
 
 	if (fd < 0)
 		return pt_err(-errno, "cannot write %s: %m", path);
-	r = write_all(fd, text);
+	/* the container's own users read it, whatever pontoon's umask */
+	r = fchmod(fd, 0644) < 0 ? -errno : 0;
+	if (r >= 0)
+		r = write_all(fd, text);
 	return r < 0 ? pt_err(r, "cannot write %s: %s", path, strerror(-r)) : 0;
 }
 
@@ -263,7 +266,7 @@ int write_json_atomic(const char *path, json_t *j)
 
 	if (!s || asprintf(&text, "%s\n", s) < 0)
 		return -ENOMEM;
-	return write_file_atomic(path, text, 0644);
+	return write_file_atomic(path, text, 0600);
 }
 
 /* ---- processes ---- */
@@ -309,7 +312,7 @@ int cli_lock(int *ret_fd)
 	char path[PATH_MAX + 8];
 	int fd, r;
 
-	r = mkdir_p(cli.run_dir, 0755);
+	r = mkdir_p_private(cli.run_dir);
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/lock", cli.run_dir);

@@ -189,7 +189,7 @@ int names_write_files(json_t *state)
 	int r;
 
 	ctr_dir(json_string_value(json_object_get(state, "name")), dir, sizeof(dir));
-	r = mkdir_p(dir, 0755);
+	r = mkdir_p_private(dir);
 	if (r >= 0)
 		r = write_text(dir, "hosts", hosts_text, state);
 	if (r >= 0)
@@ -283,7 +283,7 @@ static int spawn_dns(const struct cni_conflist *l, pid_t *ret_pid)
 			_exit(1);
 		(void)!write(p[1], &me, sizeof(me));
 		int devnull = open("/dev/null", O_RDWR);
-		int lf = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		int lf = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 
 		dup2(devnull, STDIN_FILENO);
 		dup2(devnull, STDOUT_FILENO);
@@ -315,7 +315,7 @@ int dns_ensure(const struct cni_conflist *l)
 	    !json_is_true(json_object_get(json_object_get(l->json, "pontoon"), "dns")) ||
 	    dns_running(l->name, &pid))
 		return 0;
-	r = mkdir_p(cli.dns_dir, 0755);
+	r = mkdir_p_private(cli.dns_dir);
 	if (r >= 0)
 		r = spawn_dns(l, &pid);
 	return r < 0 ? r : 0;

@@ -350,7 +350,7 @@ static int detach(json_t *state, char **cmd, int lock)
 		setsid();
 		ctr_dir(name, dir, sizeof(dir));
 		snprintf(log, sizeof(log), "%s/log", dir);
-		out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		dup2(devnull, STDIN_FILENO);
 		dup2(out >= 0 ? out : devnull, STDOUT_FILENO);
 		dup2(out >= 0 ? out : devnull, STDERR_FILENO);

@@ -364,6 +364,31 @@ case_reference_plugins() {
 	endroot
 }
 
+# State under the run dir is root's alone, whatever the umask: directories
+# 0700, files 0600, but a container's hosts and resolv.conf 0644 for the
+# container's own users; nothing world-writable (docs/security.md, "The
+# CLI's state").
+case_state_modes() { # UMASK
+	newroot "modes$1"
+	local run="$PONTOON_ROOT/run/pontoon" res="$PONTOON_ROOT/var/lib/pontoon/results" bad
+	# plugins from the build tree, so that their links are made too
+	(umask "$1" && unset PONTOON_CNI_PATH && pt network create m >/dev/null &&
+		pt run -d --name w --net m -- sleep 300 >/dev/null) || fail "create and run with umask $1"
+	[ -d "$run/cni-bin" ] && [ -e "$run/dns" ] && [ -e "$run/containers/w/log" ] ||
+		fail "not all of the state was made: $(cd "$run" && find . | xargs)"
+	bad=$(find "$run" "$res" -type d ! -perm 700 -printf '%P=%m ')
+	assert_eq "" "$bad" "directories that are not 0700"
+	bad=$(find "$run" "$res" -type f ! -path "$run/netns/*" ! -name hosts ! -name resolv.conf \
+		! -perm 600 -printf '%P=%m ')
+	assert_eq "" "$bad" "files that are not 0600"
+	assert_eq "644 644" "$(stat -c %a "$run/containers/w/hosts" "$run/containers/w/resolv.conf" | xargs)" \
+		"modes of the container's hosts and resolv.conf"
+	assert_eq "" "$(find "$PONTOON_ROOT" ! -type l -perm -o+w -printf '%P ')" "world-writable"
+	assert_contains "$(pt exec w -- setpriv --reuid=65534 --regid=65534 --clear-groups cat /etc/hosts /etc/resolv.conf)" \
+		"nameserver" "hosts and resolv.conf read by an unprivileged user in the container"
+	endroot
+}
+
 case_demo() {
 	local out
 	out=$(pt demo 2>&1) || fail "pontoon demo failed: $(tail -n3 <<<"$out")"
@@ -400,4 +425,6 @@ run_case gc-many-live case_gc_many_live
 run_case host-access-block case_host_access_block
 run_case reference-conflist case_reference_conflist
 run_case reference-plugins case_reference_plugins
+run_case state-modes-umask-000 case_state_modes 000
+run_case state-modes-umask-077 case_state_modes 077
 run_case demo case_demo

@@ -42,7 +42,7 @@ static int lock_file_open(bool exclusive)
 	    asprintf(&path, "%s/gc.lock", dir) < 0)
 		return -ENOMEM;
 	fd = open(path, flags, 0600);
-	if (fd < 0 && errno == ENOENT && mkdir_p(dir, 0755) >= 0)
+	if (fd < 0 && errno == ENOENT && mkdir_p(dir, 0700) >= 0)
 		fd = open(path, flags, 0600);
 	if (fd < 0 && (errno == EACCES || errno == EROFS) && !exclusive)
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
