@@ -167,6 +167,25 @@ bad:
 	return pt_err_code(-EINVAL, CNI_ERR_DECODE, "not a result cache entry");
 }
 
+/* A cache file as JSON, read the way a network config is: at most 16 MiB,
+ * duplicate keys refused, a symlink not followed. */
+static int load_json(const char *path, json_t **ret)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	if (fd < 0 && errno == ENOENT)
+		return pt_err_code(-ENOENT, CNI_ERR_IO, "%s: no cached result", path);
+	if (fd < 0)
+		return pt_err_code(-errno, CNI_ERR_IO, "%s: %s", path, strerror(errno));
+	r = cni_read_all(fd, &buf, &len);
+	if (r >= 0)
+		r = json_parse_buffer(buf, len, ret);
+	return r < 0 ? pt_err_wrap(r, "%s", path) : 0;
+}
+
 /* The entry in the file name; it must be the file's own: with another
  * one, DEL would hand the plugins another attachment's prevResult, and GC
  * would remove another file than the one it read. (Names can collide:
@@ -177,18 +196,13 @@ static int read_path(const char *dir, const char *name, struct cni_cache_entry *
 	_cleanup_free_ char *path = NULL, *own = NULL;
 	_cleanup_json_ json_t *o = NULL;
 	struct cni_cache_entry e;
-	json_error_t je;
 	int r;
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return -ENOMEM;
-	o = json_load_file(path, 0, &je);
-	if (!o) {
-		if (access(path, F_OK) < 0)
-			return pt_err_code(-ENOENT, CNI_ERR_IO, "%s: no cached result", path);
-		return pt_err_code(-EINVAL, CNI_ERR_DECODE, "%s: line %d, column %d: %s", path,
-				   je.line, je.column, je.text);
-	}
+	r = load_json(path, &o);
+	if (r < 0)
+		return r;
 	r = entry_from_json(o, &e);
 	if (r < 0)
 		return pt_err_wrap(r, "%s", path);

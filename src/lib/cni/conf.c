@@ -136,8 +136,7 @@ int cni_read_all(int fd, char **ret, size_t *ret_len)
 			if (size > CONF_MAX + 1)
 				size = CONF_MAX + 1;
 			if (size - len == 0)
-				return pt_err_code(-EFBIG, CNI_ERR_IO,
-						   "stdin: network config larger than 16 MiB");
+				return pt_err_code(-EFBIG, CNI_ERR_IO, "larger than 16 MiB");
 			p = realloc(buf, size + 1);
 			if (!p)
 				return -ENOMEM;
@@ -147,14 +146,13 @@ int cni_read_all(int fd, char **ret, size_t *ret_len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return pt_err_code(-errno, CNI_ERR_IO, "error reading from stdin: %s",
-					   strerror(errno));
+			return pt_err_code(-errno, CNI_ERR_IO, "read error: %s", strerror(errno));
 		if (n == 0)
 			break;
 		len += n;
 	}
 	if (len > CONF_MAX)
-		return pt_err_code(-EFBIG, CNI_ERR_IO, "stdin: network config larger than 16 MiB");
+		return pt_err_code(-EFBIG, CNI_ERR_IO, "larger than 16 MiB");
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;

@@ -29,7 +29,8 @@ void cni_conf_free(struct cni_conf *c);
 void cni_conf_freep(struct cni_conf **c);
 #define _cleanup_conf_ __attribute__((cleanup(cni_conf_freep)))
 
-/* Reads all of fd into a malloc'd NUL-terminated buffer (max 16 MiB: -EFBIG). */
+/* Reads all of fd into a malloc'd NUL-terminated buffer (max 16 MiB: -EFBIG).
+ * The caller names what it read in an error. */
 int cni_read_all(int fd, char **ret, size_t *ret_len);
 
 /* args.cni.ips and runtimeConfig.ips as addresses (CIDR or bare IP text,

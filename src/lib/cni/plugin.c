@@ -200,8 +200,8 @@ int cni_plugin_main(const struct cni_plugin *p)
 		cni_version_print(stdout, CNI_VERSION_LATEST);
 		return 0;
 	}
-	if (r >= 0)
-		r = cni_read_all(STDIN_FILENO, &conf, &len);
+	if (r >= 0 && (r = cni_read_all(STDIN_FILENO, &conf, &len)) < 0)
+		pt_err_wrap(r, "stdin: network config");
 	if (r < 0) {
 		cni_error_print(stdout, CNI_VERSION_LATEST, r);
 		return 1;

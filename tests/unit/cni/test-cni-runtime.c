@@ -188,6 +188,57 @@ static void test_cache(void **state)
 	json_decref(e.result);
 }
 
+/* A cache file is read as a network config is: duplicate keys refused, at
+ * most 16 MiB, a symlink not followed. */
+static void test_cache_read_strict(void **state)
+{
+	(void)state;
+	struct cni_cache_entry e = {
+		.network = "n", .container_id = "c", .ifname = "eth0", .netns = "/run/x",
+		.result = json_loads("{\"cniVersion\":\"1.0.0\"}", 0, NULL),
+	};
+	struct cni_cache_entry got = { 0 };
+	char dir[300], path[400], good[400], text[8192];
+	FILE *f;
+	size_t n;
+
+	snprintf(dir, sizeof(dir), "%s/results", tmpdir);
+	snprintf(path, sizeof(path), "%s/n-c-eth0", dir);
+	assert_int_equal(cni_cache_write(dir, &e), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_int_equal(text[0], '{');
+	/* the same file with "netns" twice */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"netns\":\"/run/other\",%s", text + 1);
+	fclose(f);
+	assert_err(cni_cache_read(dir, "n", "c", "eth0", &got), 6, "duplicate");
+	/* larger than 16 MiB: white space after the entry */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	for (int i = 0; i < 17 * 1024; i++)
+		fprintf(f, "%1024s", "");
+	fclose(f);
+	assert_err(cni_cache_read(dir, "n", "c", "eth0", &got), 5, "16 MiB");
+	/* a symlink to a good entry */
+	snprintf(good, sizeof(good), "%s/good", tmpdir);
+	assert_int_equal(cni_cache_write(dir, &e), 0);
+	assert_int_equal(rename(path, good), 0);
+	assert_int_equal(symlink(good, path), 0);
+	assert_err(cni_cache_read(dir, "n", "c", "eth0", &got), 5, "n-c-eth0");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rename(good, path), 0);
+	assert_int_equal(cni_cache_read(dir, "n", "c", "eth0", &got), 0);
+	assert_string_equal(got.netns, "/run/x");
+	cni_cache_entry_clear(&got);
+	json_decref(e.result);
+}
+
 /* A plugin that appends "CMD type conf" to $dir/log and answers ADD with a
  * result holding one address per plugin run so far. */
 static void write_plugin(const char *dir, const char *type, int octet)
@@ -303,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_version_selection),
 		cmocka_unit_test(test_capabilities),
 		cmocka_unit_test_setup_teardown(test_cache, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_cache_read_strict, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_chain, setup_tmp, teardown_tmp),
 	};
 
