@@ -22,11 +22,19 @@ static int parse_bool(const char *v, bool *ret)
 	return 0;
 }
 
+static int empty_pair(void)
+{
+	return pt_err_code(-EINVAL, CNI_ERR_INVALID_ENV,
+			   "CNI_ARGS: empty pair (a ';' first, last or twice in a row)");
+}
+
 /* Splits one "K=V" piece into a; the piece is [s, s+len). */
 static int parse_pair(const char *s, size_t len, struct cni_arg *a)
 {
 	const char *eq = memchr(s, '=', len);
 
+	if (len == 0)
+		return empty_pair();
 	if (!eq || eq == s || memchr(eq + 1, '=', len - (eq + 1 - s)))
 		return pt_err_code(-EINVAL, CNI_ERR_INVALID_ENV,
 				   "CNI_ARGS: invalid pair \"%.*s\" (must be KEY=VALUE)", (int)len, s);
@@ -75,8 +83,7 @@ int cni_args_parse(const char *s, struct cni_args *ret)
 		/* A trailing ';' leaves an empty piece, which LoadArgs rejects too. */
 		if (*end == ';' && end[1] == '\0') {
 			cni_args_free(&args);
-			return pt_err_code(-EINVAL, CNI_ERR_INVALID_ENV,
-					   "CNI_ARGS: invalid pair \"\" (must be KEY=VALUE)");
+			return empty_pair();
 		}
 		s = *end ? end + 1 : end;
 	}

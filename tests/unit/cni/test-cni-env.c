@@ -217,8 +217,9 @@ static void test_args(void **state)
 	/* Malformed pairs: code 4, naming CNI_ARGS and the pair. */
 	assert_err(cni_args_parse("FOO", &a), 4, "CNI_ARGS: invalid pair \"FOO\"");
 	assert_err(cni_args_parse("A=b=c", &a), 4, "\"A=b=c\"");
-	assert_err(cni_args_parse("A=b;;C=d", &a), 4, "invalid pair \"\"");
-	assert_err(cni_args_parse("A=b;", &a), 4, "invalid pair \"\"");
+	assert_err(cni_args_parse("A=b;;C=d", &a), 4, "CNI_ARGS: empty pair");
+	assert_err(cni_args_parse("A=b;", &a), 4, "CNI_ARGS: empty pair");
+	assert_err(cni_args_parse(";A=b", &a), 4, "CNI_ARGS: empty pair");
 	assert_err(cni_args_parse("=x", &a), 4, "\"=x\"");
 }
 

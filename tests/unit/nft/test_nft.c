@@ -212,6 +212,11 @@ static void test_conf_errors(void **state)
 	    "runtimeConfig.portMappings[1].hostPort: must be an integer in 1..65535, got 0");
 	bad(PM("{\"hostPort\":70000,\"containerPort\":80}"), CNI_ERR_INVALID_CONFIG,
 	    "runtimeConfig.portMappings[1].hostPort: must be");
+	bad(PM("{\"hostPort\":81,\"containerPort\":0}"), CNI_ERR_INVALID_CONFIG,
+	    "runtimeConfig.portMappings[1].containerPort: must be an integer in 1..65535, got 0");
+	bad(PM("{\"hostPort\":81,\"containerPort\":65536}"), CNI_ERR_INVALID_CONFIG,
+	    "runtimeConfig.portMappings[1].containerPort: must be an integer in 1..65535, got 65536");
+	bad("{\"markMasqBit\":-1}", CNI_ERR_INVALID_CONFIG, "markMasqBit: must be an integer in 0..31");
 	bad(PM("{\"hostPort\":81}"), CNI_ERR_INVALID_CONFIG,
 	    "runtimeConfig.portMappings[1].containerPort: missing");
 	bad(PM("{\"hostPort\":\"81\",\"containerPort\":80}"), CNI_ERR_INVALID_CONFIG,
