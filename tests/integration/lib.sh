@@ -421,14 +421,16 @@ res_host_veth() { # RESULT: the host side interface (no sandbox, not the bridge)
 
 # ---------------------------------------------------------------- kernel state
 
-# ping_ok NS ADDR: ADDR answers from NS (three tries: neighbours, DAD).
+# ping_ok NS ADDR [PING-OPTION...]: ADDR answers from NS (three tries:
+# neighbours, DAD).
 ping_ok() {
-	local i
+	local ns=$1 dst=$2 i
+	shift 2
 	for i in 1 2 3; do
-		nsx "$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1 && return 0
+		nsx "$ns" ping -c1 -W1 -q "$@" "$dst" >/dev/null 2>&1 && return 0
 		sleep 0.3
 	done
-	fail "ping from $1 to $2: no answer"
+	fail "ping from $ns${*:+ ($*)} to $dst: no answer"
 }
 # ping_fails NS ADDR: ADDR must not answer from NS.
 ping_fails() {

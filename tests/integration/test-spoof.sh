@@ -2,9 +2,11 @@
 # macspoofchk in bridge: a container that sends with a MAC other than its
 # own, or (pontoon's addition, on by default) with a source address other
 # than its own, gets nothing through; with the IP check off, only the MAC is
-# checked. Needs bridge.c to call nft_spoofchk_* (src/lib/nft/spoofchk.h).
+# checked; without macspoofchk, nothing is. Needs bridge.c to call
+# nft_spoofchk_* (src/lib/nft/spoofchk.h).
 #
-#   host: cni0 10.99.0.1/24 -- c1 (the forger), c2 (the peer)
+#   host: cni0 10.99.0.1/24 -- c1 (the forger), c2 (the peer),
+#         c3 (ipspoofchk off), c4 (no macspoofchk)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/portmap-lib.sh"
 
@@ -48,6 +50,35 @@ forged_ip_blocked() {
 	ipn c1 addr del 10.99.0.200/24 dev eth0
 }
 
+# With ipspoofchk off only the MAC is pinned: a forged source address gets
+# through, as with the reference's macspoofchk (docs/security.md).
+ip_check_off() {
+	pontoon_only "source address check"
+	local conf peer
+	conf=$(spoof_conf '.ipspoofchk = false')
+	peer=$(res_ip "$(pt_result ctr-2 eth0)" 4)
+	ns_new c3
+	cni_add c3 ctr-3 eth0 "$conf"
+	ipn c3 addr add 10.99.0.201/24 dev eth0
+	ping_ok c3 "$peer" -I 10.99.0.201
+	ipn c3 addr del 10.99.0.201/24 dev eth0
+	cni_del c3 ctr-3 eth0 "$conf"
+}
+
+# Without macspoofchk nothing is pinned: a forged MAC gets through.
+mac_check_off() {
+	local conf peer
+	conf=$(pm_bridge_conf)
+	peer=$(res_ip "$(pt_result ctr-2 eth0)" 4)
+	ns_new c4
+	cni_add c4 ctr-4 eth0 "$conf"
+	ipn c4 link set eth0 address 02:de:ad:be:ef:04
+	ipn c4 neigh flush dev eth0
+	ipn c2 neigh flush dev eth0
+	ping_ok c4 "$peer"
+	cni_del c4 ctr-4 eth0 "$conf"
+}
+
 ping_fails_from() { # NS SRC DST
 	nsx "$1" ping -c2 -i0.2 -W1 -q -I "$2" "$3" >/dev/null 2>&1 &&
 		fail "ping from $1 with source $2 to $3 answered but must not"
@@ -66,4 +97,6 @@ run_case spoof-setup setup
 run_case spoof-own-traffic-passes own_traffic_passes
 run_case spoof-forged-mac-blocked forged_mac_blocked
 run_case spoof-forged-ip-blocked forged_ip_blocked
+run_case spoof-ip-check-off ip_check_off
+run_case spoof-mac-check-off mac_check_off
 run_case spoof-del-removes del_removes
