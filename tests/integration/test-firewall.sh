@@ -174,6 +174,31 @@ host_blocked_elements() {
 	cni_check h1 ctr-h1 eth0 "$(fwh_conf)"
 }
 
+# Blocked ranges with packets, IPv6 too. "out" holds 198.51.100.9 and
+# fd00:ec2::254 (both blocked for neth), routed to by the host. h1 gets
+# nothing from either; with the fd00:ec2::254 element deleted (the control)
+# the same connection is answered. A client inside the blocked range that
+# connects to h2's published port gets its answer (the reply is let
+# through), while h2 cannot open a connection to that client.
+blocked_packets() {
+	local got
+	ipn out addr add 198.51.100.9/32 dev eth0
+	ipn out addr add fd00:ec2::254/128 dev eth0 nodad
+	ipn host route add 198.51.100.9/32 via $PT_OUT4
+	ipn host route add fd00:ec2::254/128 via $PT_OUT6
+	pm_expect tcp a1 198.51.100.9 7000 "^out "
+	pm_expect_none tcp h1 198.51.100.9 7000
+	pm_expect_none tcp h1 fd00:ec2::254 7000
+	pm_expect tcp h1 $PT_OUT6 7000 "^out "
+	nsx host nft delete element inet pontoon blocked6 '{ "cni3" . fd00:ec2::254 }'
+	pm_expect tcp h1 fd00:ec2::254 7000 "^out "
+	nsx host nft add element inet pontoon blocked6 '{ "cni3" . fd00:ec2::254 comment "neth" }'
+	pm_expect_none tcp h1 fd00:ec2::254 7000
+	got=$(nsx out timeout 5 socat -T2 - "TCP:$PT_UP4:8081,bind=198.51.100.9,connect-timeout=2" </dev/null 2>/dev/null)
+	[[ $got =~ ^h2\ 198\.51\.100\.9 ]] || fail "198.51.100.9 to the published port 8081: got '$got'"
+	pm_expect_none tcp h2 198.51.100.9 7000
+}
+
 # The network's list changed between two ADDs: 198.51.100.0/25 lies inside
 # the /24 already there (an interval set refuses the overlap), so the ADD
 # replaces the network's blocked elements with its own list in one
@@ -238,6 +263,7 @@ run_case firewall-control-without-isolation control_without_firewall
 run_case firewall-host-access-gateway host_access_gateway
 run_case firewall-host-access-leaves-alone host_access_leaves_alone
 run_case firewall-host-blocked-elements host_blocked_elements
+run_case firewall-blocked-packets blocked_packets
 run_case firewall-blocked-list-changes blocked_list_changes
 run_case firewall-bad-host-blocked bad_host_blocked
 run_case firewall-host-blocked-gc host_blocked_gc
