@@ -184,14 +184,19 @@ firewall_relaxed() {
 	assert_contains "$(elems blocked4)" '"cni4" . 169.254.169.254 comment "fwnet"' "blocked4 again"
 }
 
+# masq_net NAME BRIDGE SUBNET: a masqueraded IPv4 network of its own.
+masq_net() {
+	jq -c --arg d "$PT_TMP/ipam-$1" --arg n "$1" --arg b "$2" --arg s "$3" \
+		'.name = $n | .bridge = $b | .ipMasq = true |
+		.ipam = {type: "host-local", dataDir: $d, ranges: [[{subnet: $s}]]}' <<<"$(pm_bridge_conf)"
+}
+
 # Two networks, one prefix inside the other: ADD of both publishes ports
 # and masquerades (the inner prefix is covered by the outer's element).
 nested_prefixes() {
 	local outer inner
-	outer=$(jq -c --arg d "$PT_TMP/ipam5" '.name = "outer" | .bridge = "cni5" | .ipMasq = true |
-		.ipam = {type: "host-local", dataDir: $d, ranges: [[{subnet: "10.90.0.0/16"}]]}' <<<"$(pm_bridge_conf)")
-	inner=$(jq -c --arg d "$PT_TMP/ipam6" '.name = "inner" | .bridge = "cni6" | .ipMasq = true |
-		.ipam = {type: "host-local", dataDir: $d, ranges: [[{subnet: "10.90.7.0/24"}]]}' <<<"$(pm_bridge_conf)")
+	outer=$(masq_net outer cni5 10.90.0.0/16)
+	inner=$(masq_net inner cni6 10.90.7.0/24)
 	ns_new n1 n2
 	cni_add n1 ctr-n1 eth0 "$outer"
 	cni_add n1 ctr-n1 eth0 "$(conf_prev "$(pm_conf '[{"hostPort":9001,"containerPort":80,"protocol":"tcp"}]' '.name = "outer"')" "$PT_RESULT")"
@@ -205,9 +210,30 @@ nested_prefixes() {
 	assert_match "already published" "$(jq -r .msg <<<"$PT_ERROR")" "error of a port taken"
 }
 
+# The other order: the inner prefix first, then the outer one. An interval
+# set cannot hold a range over one it holds, so the outer network's ADD
+# fails, and its error names the overlap.
+nested_prefixes_inner_first() {
+	local outer inner
+	outer=$(masq_net outer2 cni7 10.91.0.0/16)
+	inner=$(masq_net inner2 cni8 10.91.7.0/24)
+	ns_new n4 n5
+	cni_add n4 ctr-n4 eth0 "$inner"
+	cni_expect_error 999 ADD n5 ctr-n5 eth0 "$outer"
+	assert_contains "$(jq -r .msg <<<"$PT_ERROR")" \
+		"the network's prefix (10.91.0.0/16) overlaps the prefix of another pontoon network" "error of the outer prefix"
+	assert_not_contains "$(elems masq4)" "outer2" "masq4 after the refused ADD"
+	# (the bridge stays, as the reference's does: it is the network's)
+	assert_eq "" "$(ipn host -o link show master cni7 | cut -c1-80)" "ports of cni7 after the refused ADD"
+	assert_eq "" "$(ls "$PT_TMP/ipam-outer2/outer2" | grep -v -e lock -e last_reserved)" "reservations after the refused ADD"
+	cni_del n5 ctr-n5 eth0 "$outer"
+	cni_del n4 ctr-n4 eth0 "$inner"
+}
+
 run_case ownership-udp-before-table-bridge-first udp_before_table_bridge_first
 run_case ownership-masq-del-leaves-others masq_del_leaves_others
 run_case ownership-same-key-new-owner same_key_new_owner
 run_case ownership-udpseen-kept-until-flushed udpseen_kept_until_flushed
 run_case ownership-firewall-relaxed firewall_relaxed
 run_case ownership-nested-prefixes nested_prefixes
+run_case ownership-nested-prefixes-inner-first nested_prefixes_inner_first

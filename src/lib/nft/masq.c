@@ -114,6 +114,25 @@ static int covered_nets(struct nft_handle *h, const struct ip_prefix *addrs, siz
 	return found;
 }
 
+/* The network prefixes of addrs, for an error: "10.91.0.0/16, fd91::/64". */
+static const char *network_prefixes(const struct ip_prefix *addrs, size_t n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++) {
+		char a[IP_ADDR_STRLEN];
+		struct ip_addr base;
+		int k;
+
+		ip_prefix_network(&addrs[i], &base);
+		k = snprintf(buf + len, size - len, "%s%s/%u", i ? ", " : "", ip_addr_format(&base, a),
+			     addrs[i].len);
+		len += k > 0 ? (size_t)k : 0;
+	}
+	return buf;
+}
+
 static int apply_add(struct nft_handle *h, const char *network, const char *container_id,
 		     const char *ifname, const struct ip_prefix *addrs, size_t n, const bool *skip,
 		     bool reown)
@@ -133,6 +152,7 @@ int nft_masq_add(const char *network, const char *container_id, const char *ifna
 {
 	_cleanup_nft_ struct nft_handle *h = NULL;
 	_cleanup_free_ bool *skip = NULL;
+	char nets[4 * IP_PREFIX_STRLEN];
 	int r;
 
 	if (n == 0)
@@ -154,8 +174,10 @@ int nft_masq_add(const char *network, const char *container_id, const char *ifna
 		return -ENOMEM;
 	r = covered_nets(h, addrs, n, skip);
 	if (r <= 0)
-		return r < 0 ? r : pt_err(-EEXIST, "ipMasq: the network's prefix overlaps the prefix of "
-					  "another pontoon network without being inside it (set nets4/6)");
+		return r < 0 ? r : pt_err(-EEXIST, "ipMasq: the network's prefix (%s) overlaps the "
+					  "prefix of another pontoon network without being inside it "
+					  "(set nets4/6): give the networks disjoint subnets",
+					  network_prefixes(addrs, n, nets, sizeof(nets)));
 	return apply_add(h, network, container_id, ifname, addrs, n, skip, true);
 }
 
