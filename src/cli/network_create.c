@@ -442,8 +442,11 @@ static int parse_opts(int argc, char **argv, struct create_opts *o)
 	if (optind != argc - 1)
 		return cli_usage_error(&usage, "expects exactly one NAME");
 	o->name = argv[optind];
-	if (!cni_valid_id(o->name))
-		return cli_usage_error(&usage, "network name \"%s\" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", o->name);
+	/* 64 at most: "network/container id/ifname" must fit an nft comment
+	 * (128 bytes) with the CLI's 32-byte ids, or every run would fail. */
+	if (!cni_valid_id(o->name) || strlen(o->name) > 64)
+		return cli_usage_error(&usage, "network name \"%s\" must match [a-zA-Z0-9][a-zA-Z0-9_.-]* "
+				       "(64 at most)", o->name);
 	return 0;
 }
 

@@ -144,7 +144,31 @@ case_bad_input() {
 	assert_contains "$(pt_expect 3 exec nosuch -- true)" "no such container"
 	assert_contains "$(pt_expect 3 stop nosuch)" "no such container"
 	assert_contains "$(pt_expect 3 port nosuch)" "no such container"
+	# Names become paths (docs/security.md "Names that become paths"):
+	# refused, or never found through a file planted outside the directory.
+	local n
+	for n in ../x a/b . .. .x 'x y' "$(printf 'c%.0s' {1..65})"; do
+		assert_contains "$(pt_expect 2 run --name "$n" --net b1 -- true)" "--name \"$n\" must match"
+		assert_contains "$(pt_expect 2 network create "$n")" "network name \"$n\" must match"
+	done
+	n=$(printf 'c%.0s' {1..64})
+	assert_contains "$(pt_expect 2 run --name "$n" --net b1 -- true)" "(63 at most)"
+	echo '{"cniVersion":"1.0.0","name":"../x","plugins":[{"type":"bridge"}]}' >"$PONTOON_ROOT/etc/cni/x.conflist"
+	echo '{"name":"../y","pid":1}' >"$PONTOON_ROOT/run/pontoon/y.json"
+	assert_contains "$(pt_expect 3 network inspect ../x)" "no such network: ../x"
+	assert_contains "$(pt_expect 3 network rm ../x)" "no such network: ../x"
+	assert_contains "$(pt_expect 3 run --net ../x -- true)" "no such network: ../x"
+	for c in inspect stop rm port; do
+		assert_contains "$(pt_expect 3 $c ../y)" "no such container: ../y"
+	done
+	assert_contains "$(pt_expect 3 exec ../y -- true)" "no such container: ../y"
+	assert_eq 2 "$(ls "$PONTOON_ROOT/etc/cni/x.conflist" "$PONTOON_ROOT/run/pontoon/y.json" | wc -l)" "planted files"
+	rm "$PONTOON_ROOT/etc/cni/x.conflist" "$PONTOON_ROOT/run/pontoon/y.json"
 	assert_eq "$before" "$(pt ps --json | jq -c 'map(.name)') $(n_links) $(ls "$PONTOON_ROOT/run/pontoon/netns" | xargs)" "state after bad input"
+	# The longest network name works: its nft comments fit.
+	n=$(printf 'c%.0s' {1..64})
+	assert_eq "$n" "$(pt network create "$n")" "create a network of 64 characters"
+	assert_eq "ok" "$(pt run --net "$n" -p 8089:80 -- echo ok)" "a container on it, with a published port"
 	pt --help | grep -q "network" || fail "pontoon --help"
 	for c in "network create" "network ls" run ps exec stop rm inspect port gc "network connect"; do
 		pt $c --help | grep -q "usage: pontoon" || fail "pontoon $c --help"

@@ -138,6 +138,8 @@ host_access_gateway() {
 	ping_fails h1 10.98.0.1
 	pm_expect tcp a1 $PT_UP4 7100 "^host "
 	pm_expect tcp a1 10.96.0.1 7100 "^host "
+	ping_ok a1 $PT_UP4
+	ping_ok a1 10.98.0.1
 }
 
 # Not the host's own: forwarded traffic, published ports (DNATed at

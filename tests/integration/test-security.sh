@@ -113,7 +113,7 @@ run_case security-names-ifname bad_ifnames
 
 bad_bridge_names() {
 	local b
-	for b in '../x' 'a/b' 'abcdefghijklmnop' '' 'x\u0000y'; do
+	for b in '../x' 'a/b' 'abcdefghijklmnop' '' 'x\u0000y' 'a:b' 'a b' '.' '..'; do
 		expect_code 7 "$(jq -c --arg b "$b" '.bridge = ($b | gsub("\\\\u0000"; "\u0000"))' <<<"$CONF")" \
 			CNI_COMMAND=ADD CNI_CONTAINERID=ctr-b CNI_IFNAME=eth0 "${ENV_X[@]}"
 	done

@@ -372,6 +372,31 @@ static void test_gc_lock(void **state)
 	close(fd);
 }
 
+/* The lock file is root's alone, whatever the umask: 0600 in a 0700
+ * directory (docs/security.md). */
+static void test_gc_lock_file_mode(void **state)
+{
+	char root[PATH_MAX], path[PATH_MAX + 32];
+	mode_t old = umask(0);
+	struct stat st;
+	int fd;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/umask0", dir);
+	setenv("PONTOON_ROOT", root, 1);
+	fd = cni_gc_lock_take("n", false, false);
+	umask(old);
+	setenv("PONTOON_ROOT", dir, 1);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/run/pontoon/gc.lock", root);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(path, sizeof(path), "%s/run/pontoon", root);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+}
+
 /* Two shared holders of one network; an exclusive one waits for both. */
 static void test_gc_lock_modes(void **state)
 {
@@ -604,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_run_version_gates),
 		cmocka_unit_test(test_gc_lock),
 		cmocka_unit_test(test_gc_lock_modes),
+		cmocka_unit_test(test_gc_lock_file_mode),
 		cmocka_unit_test(test_gc_lock_read_only),
 		cmocka_unit_test(test_find_plugin),
 		cmocka_unit_test(test_delegate_exec),
