@@ -204,10 +204,11 @@ blocked_packets() {
 # The network's list changed between two ADDs: 198.51.100.0/25 lies inside
 # the /24 already there (an interval set refuses the overlap), so the ADD
 # replaces the network's blocked elements with its own list in one
-# transaction. Duplicates and nested ranges within one list are left out.
+# transaction. Duplicates and nested ranges within one list are left out;
+# host bits are ignored (198.51.100.77/25 is 198.51.100.0/25).
 blocked_list_changes() {
 	local t
-	H_BLOCKED='["198.51.100.0/25", "203.0.113.7/32", "203.0.113.0/24", "203.0.113.0/24"]'
+	H_BLOCKED='["198.51.100.77/25", "203.0.113.7/32", "203.0.113.0/24", "203.0.113.0/24"]'
 	member_h h3 ctr-h3
 	t=$(nsx host nft list set inet pontoon blocked4)
 	assert_contains "$t" '"cni3" . 198.51.100.0/25 comment "neth"' "blocked4 after the change"
@@ -252,6 +253,33 @@ bad_host_blocked() {
 	assert_not_contains "$(nsx host nft list set inet pontoon fw4)" "ctr-x" "fw4 after the refused ADDs"
 }
 
+# A table made by a pontoon older than hostAccess and blockedDestinations
+# (the same table without their sets and rules): an ADD that needs them
+# fails with a message that says what to do, one that does not works; once
+# the table is deleted, the next ADD remakes it whole.
+older_table() {
+	local old="$PT_TMP/older.nft" bres
+	nsx host nft list table inet pontoon | awk '
+		/^\tset (hostgw_br|blocked4|blocked6) \{/ { skip = 1 }
+		skip { if (/^\t\}/) skip = 0; next }
+		/@(blocked[46]|hostgw_br)/ { next }
+		{ print }' >"$old"
+	grep -q blocked "$old" && fail "the older table still has the blocked sets"
+	nsx host nft delete table inet pontoon
+	nsx host nft -f "$old" || fail "cannot load the older table"
+	ns_new h5
+	cni_add h5 ctr-h5 eth0 "$(neth_conf)"
+	bres=$PT_RESULT
+	cni_expect_error 999 ADD h5 ctr-h5 eth0 "$(conf_prev "$(fwh_conf)" "$bres")"
+	assert_contains "$(jq -r .msg <<<"$PT_ERROR")" \
+		"need sets that table inet pontoon lacks: it was made by an older pontoon; delete it (nft delete table inet pontoon) and the next ADD remakes it whole" \
+		"error of an ADD that needs the newer sets"
+	member a5 ctr-a5 neta cni0 10.99.0.0/24 same-bridge
+	nsx host nft delete table inet pontoon
+	cni_add h5 ctr-h5 eth0 "$(conf_prev "$(fwh_conf)" "$bres")"
+	assert_contains "$(nsx host nft list set inet pontoon blocked4)" '"cni3" . 198.51.100.0/24 comment "neth"' "blocked4 of the remade table"
+}
+
 bad_policy() {
 	cni_expect_error 7 ADD a1 ctr-x eth0 "$(conf_prev "$(fw_conf neta closed)" "$(pt_result ctr-a1 eth0)")"
 }
@@ -271,3 +299,4 @@ run_case firewall-bad-host-blocked bad_host_blocked
 run_case firewall-host-blocked-gc host_blocked_gc
 run_case firewall-elements-check-del-gc elements_check_del_gc
 run_case firewall-bad-policy bad_policy
+run_case firewall-older-table older_table

@@ -336,8 +336,9 @@ int nft_firewall_add(const struct nft_firewall_req *r)
 	}
 	if (ret == -ENOENT && (r->host_access != NFT_HOST_ALL || r->n_blocked > 0))
 		return pt_err_wrap(ret, "firewall: hostAccess/blockedDestinations need sets that "
-				   "table inet pontoon lacks (made by an older pontoon; it is "
-				   "remade with them once deleted)");
+				   "table inet pontoon lacks: it was made by an older pontoon; "
+				   "delete it (nft delete table inet pontoon) and the next ADD "
+				   "remakes it whole");
 	return ret;
 }
 
