@@ -242,7 +242,7 @@ int ctr_release(json_t *state)
 			.netns = netns,
 			.ifname = json_string_value(json_object_get(json_array_get(nets, i), "ifname")),
 		};
-		int r = net && cni_valid_id(net) ? cni_conflist_find(cli.conf_dir, net, &l)
+		int r = net && cni_valid_id(net) ? cni_conflist_find(cli.conf_dir, net, &l, NULL)
 						 : pt_err(-EINVAL, "invalid network name in the state");
 
 		if (r >= 0)

@@ -148,7 +148,7 @@ static void resolv_text(json_t *state, FILE *f)
 		struct ip_addr gws[4];
 		size_t ng;
 
-		if (cni_conflist_find(cli.conf_dir, json_string_value(json_object_get(n, "name")), &l) < 0)
+		if (cni_conflist_find(cli.conf_dir, json_string_value(json_object_get(n, "name")), &l, NULL) < 0)
 			continue;
 		ng = net_is_pontoon(l) ? net_gateways(l, gws, ARRAY_SIZE(gws)) : 0;
 		for (size_t k = 0; k < ng && n_servers < 3; k++) {

@@ -187,17 +187,38 @@ bool cni_plugin_available(const char *type)
 	return status == 0;
 }
 
+/* " (2 files in DIR cannot be read; the first: ...)", or "" */
+static const char *unread_note(const struct cni_conflist_unread *u, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (u->n)
+		snprintf(buf, size, " (%zu file%s in %s cannot be read; the first: %s)", u->n,
+			 u->n == 1 ? "" : "s", cli.conf_dir, u->first);
+	return buf;
+}
+
 int net_load_all(struct cni_conflist ***ret, size_t *ret_n)
 {
-	return cni_conflist_load_dir(cli.conf_dir, ret, ret_n, NULL);
+	struct cni_conflist_unread unread = { 0 };
+	char note[sizeof(unread.first) + PATH_MAX + 64];
+	int r = cni_conflist_load_dir(cli.conf_dir, ret, ret_n, &unread);
+
+	/* A broken file is left out, not fatal, but never silently. */
+	if (r >= 0 && unread.n)
+		fprintf(stderr, "pontoon: warning: networks left out%s\n",
+			unread_note(&unread, note, sizeof(note)));
+	return r;
 }
 
 int net_find(const char *name, struct cni_conflist **ret)
 {
-	int r = cni_conflist_find(cli.conf_dir, name, ret);
+	struct cni_conflist_unread unread = { 0 };
+	char note[sizeof(unread.first) + PATH_MAX + 64];
+	int r = cni_conflist_find(cli.conf_dir, name, ret, &unread);
 
 	if (r == -ENOENT)
-		return cli_error(EXIT_NOTFOUND, "no such network: %s", name);
+		return cli_error(EXIT_NOTFOUND, "no such network: %s%s", name,
+				 unread_note(&unread, note, sizeof(note)));
 	if (r < 0)
 		return cli_lib_error(EXIT_FAIL, r, "network %s", name);
 	return 0;

@@ -388,6 +388,32 @@ case_reference_plugins() {
 	endroot
 }
 
+# Malicious files among the network configs (docs/security.md "Malicious
+# configuration"): duplicate keys, a raw NUL byte, 16 MiB + 1, 5000 levels
+# deep. Each is left out with a warning naming it; the good network is
+# listed and runs; asking for a broken one says why it is not found.
+case_bad_conflists() {
+	newroot badconf
+	local d="$PONTOON_ROOT/etc/cni/net.d" out
+	assert_ok pt network create good
+	echo '{"cniVersion":"1.0.0","name":"dup","name":"dup2","plugins":[{"type":"bridge"}]}' >"$d/a-dup.conflist"
+	printf '{"cniVersion":"1.0.0","name":"nul\0x","plugins":[{"type":"bridge"}]}' >"$d/b-nul.conflist"
+	{ printf '{"cniVersion":"1.0.0","name":"huge","plugins":[{"type":"bridge"}],"pad":"'
+	  head -c $((16 * 1024 * 1024)) /dev/zero | tr '\0' a
+	  printf '"}'; } >"$d/c-huge.conflist"
+	{ printf '{"cniVersion":"1.0.0","name":"deep","plugins":[{"type":"bridge"}],"x":'
+	  printf '[%.0s' {1..5000}; printf ']%.0s' {1..5000}; printf '}'; } >"$d/d-deep.conflist"
+	out=$(pt network ls --json 2>"$PT_TMP/ls.err") || fail "network ls with broken files: $(cat "$PT_TMP/ls.err")"
+	assert_json "$out" 'map(.name) | join(",")' good "networks listed"
+	assert_contains "$(cat "$PT_TMP/ls.err")" \
+		"warning: networks left out (4 files in $d cannot be read; the first: $d/a-dup.conflist: line 1, column " \
+		"warning of network ls"
+	assert_contains "$(pt_expect 3 network inspect dup)" "no such network: dup (4 files in $d cannot be read" "inspect of a broken network"
+	assert_eq ok "$(pt run --net good -- echo ok 2>/dev/null)" "a container on the good network"
+	rm -f "$d"/[a-d]-*.conflist
+	endroot
+}
+
 # State under the run dir is root's alone, whatever the umask: directories
 # 0700, files 0600, but a container's hosts and resolv.conf 0644 for the
 # container's own users; nothing world-writable (docs/security.md, "The
@@ -449,6 +475,7 @@ run_case gc-many-live case_gc_many_live
 run_case host-access-block case_host_access_block
 run_case reference-conflist case_reference_conflist
 run_case reference-plugins case_reference_plugins
+run_case bad-conflists case_bad_conflists
 run_case state-modes-umask-000 case_state_modes 000
 run_case state-modes-umask-077 case_state_modes 077
 run_case demo case_demo

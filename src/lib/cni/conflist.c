@@ -240,12 +240,19 @@ void cni_conflist_free_all(struct cni_conflist **v, size_t n)
 	free(v);
 }
 
+/* cni_conflist_load_file's errors name the file. */
+static void note_unread(struct cni_conflist_unread *unread)
+{
+	if (unread && unread->n++ == 0)
+		snprintf(unread->first, sizeof(unread->first), "%s", pt_err_msg());
+}
+
 int cni_conflist_load_dir(const char *dir, struct cni_conflist ***ret, size_t *ret_n,
-			  size_t *ret_n_bad)
+			  struct cni_conflist_unread *unread)
 {
 	struct dirent **ents = NULL;
 	struct cni_conflist **v;
-	size_t n = 0, bad = 0;
+	size_t n = 0;
 	int m;
 
 	m = scandir(dir, &ents, filter_names, alphasort);
@@ -255,11 +262,12 @@ int cni_conflist_load_dir(const char *dir, struct cni_conflist ***ret, size_t *r
 	for (int i = 0; i < m; i++) {
 		_cleanup_free_ char *path = NULL;
 
-		if (v && asprintf(&path, "%s/%s", dir, ents[i]->d_name) >= 0 &&
-		    cni_conflist_load_file(path, &v[n]) >= 0)
+		if (!v || asprintf(&path, "%s/%s", dir, ents[i]->d_name) < 0)
+			path = NULL;
+		else if (cni_conflist_load_file(path, &v[n]) >= 0)
 			n++;
 		else
-			bad++;
+			note_unread(unread);
 		free(ents[i]);
 	}
 	free(ents);
@@ -268,18 +276,17 @@ int cni_conflist_load_dir(const char *dir, struct cni_conflist ***ret, size_t *r
 	pt_err_clear();
 	*ret = v;
 	*ret_n = n;
-	if (ret_n_bad)
-		*ret_n_bad = bad;
 	return 0;
 }
 
-int cni_conflist_find(const char *dir, const char *name, struct cni_conflist **ret)
+int cni_conflist_find(const char *dir, const char *name, struct cni_conflist **ret,
+		      struct cni_conflist_unread *unread)
 {
 	struct cni_conflist **v;
 	size_t n;
 	int r;
 
-	r = cni_conflist_load_dir(dir, &v, &n, NULL);
+	r = cni_conflist_load_dir(dir, &v, &n, unread);
 	if (r < 0)
 		return r;
 	r = pt_err(-ENOENT, "no network named \"%s\" in %s", name, dir);

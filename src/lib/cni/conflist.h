@@ -43,15 +43,24 @@ void cni_conflist_freep(struct cni_conflist **l);
 /* Whether a file name is one a runtime loads (.conf, .conflist, .json). */
 bool cni_conflist_file_name(const char *name);
 
+/* The files of a directory that could not be read as network configs:
+ * how many, and the first one's error ("PATH: what is wrong"). */
+struct cni_conflist_unread {
+	size_t n;
+	char first[768];
+};
+
 /* Every loadable file of dir in lexical order. Files that fail to parse are
- * skipped; their count is *ret_n_bad (may be NULL). A missing dir is an
- * empty list. */
+ * skipped and told in *unread (may be NULL): one broken file must not hide
+ * every network. A missing dir is an empty list. */
 int cni_conflist_load_dir(const char *dir, struct cni_conflist ***ret, size_t *ret_n,
-			  size_t *ret_n_bad);
+			  struct cni_conflist_unread *unread);
 void cni_conflist_free_all(struct cni_conflist **v, size_t n);
 
-/* The first list in dir (lexical order) named `name`; -ENOENT when none. */
-int cni_conflist_find(const char *dir, const char *name, struct cni_conflist **ret);
+/* The first list in dir (lexical order) named `name`; -ENOENT when none.
+ * The files skipped on the way are told in *unread (may be NULL). */
+int cni_conflist_find(const char *dir, const char *name, struct cni_conflist **ret,
+		      struct cni_conflist_unread *unread);
 
 /* Whether plugin i declares capability cap ("portMappings") as true. */
 bool cni_netconf_has_capability(const struct cni_netconf *p, const char *cap);

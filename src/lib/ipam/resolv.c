@@ -2,9 +2,12 @@
  * lines, '#' and ';' comments, lines with fewer than two words skipped,
  * "domain" keeps the last value, the others accumulate. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cni/error.h"
 #include "ipam/resolv.h"
@@ -70,20 +73,54 @@ static int parse_line(char *line, struct cni_dns *d)
 	return 0;
 }
 
-int ipam_resolv_conf_parse(const char *path, struct cni_dns *ret)
-{
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	_cleanup_free_ char *line = NULL;
-	struct cni_dns d = { 0 };
-	size_t cap = 0;
-	int err = 0;
+/* A resolv.conf is a few lines; anything past this is not one. */
+#define RESOLV_CONF_MAX (64 * 1024)
 
-	if (!f)
+/* path opened for reading if it is a regular file: a FIFO would block the
+ * plugin until a writer came (the open is non-blocking for that), a device
+ * such as /dev/zero would never end. */
+static int open_regular(const char *path, FILE **ret)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
 		return pt_err_code(-errno, CNI_ERR_IO, "resolvConf: cannot open %s: %s", path,
 				   strerror(errno));
-	while (getline(&line, &cap, f) >= 0)
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return pt_err_code(-EINVAL, CNI_ERR_INVALID_CONFIG,
+				   "resolvConf: %s is not a regular file", path);
+	}
+	*ret = fdopen(fd, "re");
+	if (!*ret) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int ipam_resolv_conf_parse(const char *path, struct cni_dns *ret)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	struct cni_dns d = { 0 };
+	size_t cap = 0, total = 0;
+	ssize_t n;
+	int err = open_regular(path, &f);
+
+	if (err < 0)
+		return err;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		total += (size_t)n;
+		if (total > RESOLV_CONF_MAX) {
+			err = pt_err_code(-EFBIG, CNI_ERR_INVALID_CONFIG,
+					  "resolvConf: %s is larger than 64 KiB", path);
+			break;
+		}
 		if ((err = parse_line(line, &d)) < 0)
 			break;
+	}
 	if (err == 0 && ferror(f))
 		err = pt_err_code(-EIO, CNI_ERR_IO, "resolvConf: cannot read %s", path);
 	if (err < 0) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "test-util.h"
+#include "../test-files.h"
 
 #include "cni/cache.h"
 #include "cni/conflist.h"
@@ -188,6 +189,37 @@ static void test_cache(void **state)
 	json_decref(e.result);
 }
 
+/* A directory of configs with broken files among them: the others load,
+ * in lexical order, and the broken ones are counted and the first named. */
+static void test_conflist_dir_unread(void **state)
+{
+	(void)state;
+	struct cni_conflist_unread unread = { 0 };
+	struct cni_conflist **v, *l = NULL;
+	char dir[300];
+	size_t n;
+
+	snprintf(dir, sizeof(dir), "%s/net.d", tmpdir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	write_file(dir, "b.conflist", "{\"cniVersion\":\"1.0.0\",\"name\":\"b\",\"plugins\":[{\"type\":\"bridge\"}]}");
+	write_file(dir, "a.conflist", "{\"cniVersion\":\"1.0.0\",\"name\":\"a\",\"name\":\"x\",\"plugins\":[]}");
+	write_file(dir, "c.conf", "not json");
+	write_file(dir, "d.txt", "not a config name: not read");
+	assert_int_equal(cni_conflist_load_dir(dir, &v, &n, &unread), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->name, "b");
+	cni_conflist_free_all(v, n);
+	assert_int_equal(unread.n, 2);
+	assert_non_null(strstr(unread.first, "/net.d/a.conflist"));
+	assert_non_null(strstr(unread.first, "duplicate object key"));
+	unread = (struct cni_conflist_unread){ 0 };
+	assert_int_equal(cni_conflist_find(dir, "a", &l, &unread), -ENOENT);
+	assert_int_equal(unread.n, 2);
+	assert_int_equal(cni_conflist_find(dir, "b", &l, NULL), 0);
+	assert_string_equal(l->name, "b");
+	cni_conflist_free(l);
+}
+
 /* A cache file is read as a network config is: duplicate keys refused, at
  * most 16 MiB, a symlink not followed. */
 static void test_cache_read_strict(void **state)
@@ -355,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_capabilities),
 		cmocka_unit_test_setup_teardown(test_cache, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_cache_read_strict, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_conflist_dir_unread, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_chain, setup_tmp, teardown_tmp),
 	};
 

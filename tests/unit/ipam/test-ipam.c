@@ -23,6 +23,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "../test-files.h"
 #include "cni/error.h"
 #include "ipam/alloc.h"
 #include "ipam/hostlocal_conf.h"
@@ -153,18 +154,6 @@ static char *read_file(const char *dir, const char *name)
 	close(fd);
 	buf[n < 0 ? 0 : n] = '\0';
 	return buf;
-}
-
-static void write_file(const char *dir, const char *name, const char *content)
-{
-	char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(content, fp);
-	fclose(fp);
 }
 
 static bool exists(const char *dir, const char *name)
@@ -985,6 +974,24 @@ static void test_resolv_conf(void **state)
 	snprintf(path, sizeof(path), "%s/none", f->dir);
 	assert_int_equal(ipam_resolv_conf_parse(path, &d), -ENOENT);
 	assert_non_null(strstr(pt_err_msg(), "resolvConf"));
+	/* What never ends or never comes is refused at once. */
+	assert_int_equal(ipam_resolv_conf_parse("/dev/zero", &d), -EINVAL);
+	assert_string_equal(pt_err_msg(), "resolvConf: /dev/zero is not a regular file");
+	assert_int_equal(pt_err_cni_code(), 7);
+	snprintf(path, sizeof(path), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(ipam_resolv_conf_parse(path, &d), -EINVAL);
+	snprintf(path, sizeof(path), "%s/big", f->dir);
+	{
+		FILE *big = fopen(path, "w");
+
+		assert_non_null(big);
+		for (int i = 0; i < 2000; i++)
+			fputs("nameserver 10.0.0.53 # 64 KiB of this is not a resolv.conf\n", big);
+		fclose(big);
+	}
+	assert_int_equal(ipam_resolv_conf_parse(path, &d), -EFBIG);
+	assert_non_null(strstr(pt_err_msg(), "larger than 64 KiB"));
 }
 
 static struct ipam_static_conf *static_load(const char *ipam, const char *extra,
