@@ -56,6 +56,20 @@ state_modes() { # UMASK
 run_case security-state-modes state_modes 022
 run_case security-state-modes-umask-000 state_modes 000
 
+# A directory the administrator made keeps its mode; the files pontoon
+# makes in it are still 0600.
+state_modes_existing() {
+	local d="$PT_TMP/ipam/ptnet"
+	rm -rf "$PT_TMP/ipam"
+	mkdir -p "$d"
+	chmod 0750 "$d"
+	cni_add s1 ctr-e eth0 "$CONF"
+	assert_eq 750 "$(mode_of "$d")" "mode of a network directory that was there"
+	assert_eq 600 "$(mode_of "$d/ctr-e:eth0")" "mode of the attachment file in it"
+	cni_del s1 ctr-e eth0 "$CONF"
+}
+run_case security-state-modes-existing state_modes_existing
+
 # A symlink planted in the network directory is never followed.
 state_symlink() {
 	local d="$PT_TMP/ipam/ptnet"
