@@ -312,7 +312,7 @@ int cli_lock(int *ret_fd)
 	char path[PATH_MAX + 8];
 	int fd, r;
 
-	r = mkdir_p_private(cli.run_dir);
+	r = mkdir_p_private(cli.run_dir, cli.run_dir);
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/lock", cli.run_dir);

@@ -60,7 +60,7 @@ int ctr_save(json_t *state)
 	char path[PATH_MAX + 300];
 	int r;
 
-	r = mkdir_p_private(cli.containers_dir);
+	r = mkdir_p_private(cli.run_dir, cli.containers_dir);
 	if (r < 0)
 		return r;
 	ctr_state_path(json_string_value(json_object_get(state, "name")), path, sizeof(path));

@@ -189,7 +189,7 @@ int names_write_files(json_t *state)
 	int r;
 
 	ctr_dir(json_string_value(json_object_get(state, "name")), dir, sizeof(dir));
-	r = mkdir_p_private(dir);
+	r = mkdir_p_private(cli.run_dir, dir);
 	if (r >= 0)
 		r = write_text(dir, "hosts", hosts_text, state);
 	if (r >= 0)
@@ -315,7 +315,7 @@ int dns_ensure(const struct cni_conflist *l)
 	    !json_is_true(json_object_get(json_object_get(l->json, "pontoon"), "dns")) ||
 	    dns_running(l->name, &pid))
 		return 0;
-	r = mkdir_p_private(cli.dns_dir);
+	r = mkdir_p_private(cli.run_dir, cli.dns_dir);
 	if (r >= 0)
 		r = spawn_dns(l, &pid);
 	return r < 0 ? r : 0;

@@ -74,7 +74,7 @@ static bool build_tree_path(char *buf, size_t size)
 	if (!file_exists(bin) || !realpath(bin, exe))
 		return false;
 	snprintf(dir, sizeof(dir), "%s/cni-bin", cli.run_dir);
-	if (mkdir_p_private(dir) < 0)
+	if (mkdir_p_private(cli.run_dir, dir) < 0)
 		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(plugin_types); i++) {
 		char link[PATH_MAX + 64];

@@ -28,7 +28,7 @@
 static int netns_dir_ready(void)
 {
 	struct statx stx;
-	int r = mkdir_p_private(cli.netns_dir);
+	int r = mkdir_p_private(cli.run_dir, cli.netns_dir);
 
 	if (r < 0)
 		return r;

@@ -167,22 +167,20 @@ bad:
 	return pt_err_code(-EINVAL, CNI_ERR_DECODE, "not a result cache entry");
 }
 
-/* A cache file as JSON, read the way a network config is: at most 16 MiB,
- * duplicate keys refused, a symlink not followed. */
+/* A cache file as JSON, read the way a network config is: a regular file
+ * (a FIFO would hold up every GC), at most 16 MiB, duplicate keys refused,
+ * a symlink not followed. */
 static int load_json(const char *path, json_t **ret)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r;
+	int r = read_regular_file(path, O_NOFOLLOW, CNI_CONF_MAX, &buf, &len);
 
-	if (fd < 0 && errno == ENOENT)
+	if (r == -ENOENT)
 		return pt_err_code(-ENOENT, CNI_ERR_IO, "%s: no cached result", path);
-	if (fd < 0)
-		return pt_err_code(-errno, CNI_ERR_IO, "%s: %s", path, strerror(errno));
-	r = cni_read_all(fd, &buf, &len);
-	if (r >= 0)
-		r = json_parse_buffer(buf, len, ret);
+	if (r < 0)
+		return pt_err_recode(r, CNI_ERR_IO);
+	r = json_parse_buffer(buf, len, ret);
 	return r < 0 ? pt_err_wrap(r, "%s", path) : 0;
 }
 

@@ -13,7 +13,6 @@
 #include "util/error.h"
 #include "util/json.h"
 
-#define CONF_MAX (16u << 20)
 
 void cni_conf_free(struct cni_conf *c)
 {
@@ -133,8 +132,8 @@ int cni_read_all(int fd, char **ret, size_t *ret_len)
 			char *p;
 
 			size = size ? size * 2 : 16384;
-			if (size > CONF_MAX + 1)
-				size = CONF_MAX + 1;
+			if (size > CNI_CONF_MAX + 1)
+				size = CNI_CONF_MAX + 1;
 			if (size - len == 0)
 				return pt_err_code(-EFBIG, CNI_ERR_IO, "larger than 16 MiB");
 			p = realloc(buf, size + 1);
@@ -151,7 +150,7 @@ int cni_read_all(int fd, char **ret, size_t *ret_len)
 			break;
 		len += n;
 	}
-	if (len > CONF_MAX)
+	if (len > CNI_CONF_MAX)
 		return pt_err_code(-EFBIG, CNI_ERR_IO, "larger than 16 MiB");
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);

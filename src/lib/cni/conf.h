@@ -29,6 +29,9 @@ void cni_conf_free(struct cni_conf *c);
 void cni_conf_freep(struct cni_conf **c);
 #define _cleanup_conf_ __attribute__((cleanup(cni_conf_freep)))
 
+/* The largest network config read, from stdin or a file. */
+#define CNI_CONF_MAX (16u << 20)
+
 /* Reads all of fd into a malloc'd NUL-terminated buffer (max 16 MiB: -EFBIG).
  * The caller names what it read in an error. */
 int cni_read_all(int fd, char **ret, size_t *ret_len);

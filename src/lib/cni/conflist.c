@@ -15,6 +15,7 @@
 #include "cni/version.h"
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 static int highest_supported(json_t *versions, const char **ret)
@@ -170,17 +171,15 @@ int cni_conflist_parse(const char *buf, size_t len, const char *origin, struct c
 
 int cni_conflist_load_file(const char *path, struct cni_conflist **ret)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	struct cni_conflist *l;
 	size_t len;
 	int r;
 
-	if (fd < 0)
-		return pt_err_code(-errno, CNI_ERR_IO, "%s: %m", path);
-	r = cni_read_all(fd, &buf, &len);
+	/* a FIFO among the configs must not hold up every command */
+	r = read_regular_file(path, 0, CNI_CONF_MAX, &buf, &len);
 	if (r < 0)
-		return pt_err_wrap(r, "%s", path);
+		return pt_err_recode(r, CNI_ERR_IO);
 	r = cni_conflist_parse(buf, len, path, &l);
 	if (r < 0)
 		return r;
@@ -240,11 +239,13 @@ void cni_conflist_free_all(struct cni_conflist **v, size_t n)
 	free(v);
 }
 
-/* cni_conflist_load_file's errors name the file. */
-static void note_unread(struct cni_conflist_unread *unread)
+/* cni_conflist_load_file's errors name the file; an out-of-memory one may
+ * record nothing. */
+static void note_unread(struct cni_conflist_unread *unread, const char *path)
 {
 	if (unread && unread->n++ == 0)
-		snprintf(unread->first, sizeof(unread->first), "%s", pt_err_msg());
+		snprintf(unread->first, sizeof(unread->first), "%s",
+			 pt_err_msg()[0] ? pt_err_msg() : path);
 }
 
 int cni_conflist_load_dir(const char *dir, struct cni_conflist ***ret, size_t *ret_n,
@@ -253,26 +254,35 @@ int cni_conflist_load_dir(const char *dir, struct cni_conflist ***ret, size_t *r
 	struct dirent **ents = NULL;
 	struct cni_conflist **v;
 	size_t n = 0;
-	int m;
+	int m, r = 0;
 
 	m = scandir(dir, &ents, filter_names, alphasort);
 	if (m < 0 && errno != ENOENT)
 		return pt_err_code(-errno, CNI_ERR_IO, "%s: %m", dir);
 	v = calloc(m > 0 ? m : 1, sizeof(*v));
+	if (!v)
+		r = -ENOMEM;
 	for (int i = 0; i < m; i++) {
 		_cleanup_free_ char *path = NULL;
 
-		if (!v || asprintf(&path, "%s/%s", dir, ents[i]->d_name) < 0)
+		if (r == 0 && asprintf(&path, "%s/%s", dir, ents[i]->d_name) < 0) {
 			path = NULL;
-		else if (cni_conflist_load_file(path, &v[n]) >= 0)
-			n++;
-		else
-			note_unread(unread);
+			r = -ENOMEM;
+		}
+		if (r == 0) {
+			pt_err_clear();
+			if (cni_conflist_load_file(path, &v[n]) >= 0)
+				n++;
+			else
+				note_unread(unread, path);
+		}
 		free(ents[i]);
 	}
 	free(ents);
-	if (!v)
-		return -ENOMEM;
+	if (r < 0) {
+		cni_conflist_free_all(v, n);
+		return r;
+	}
 	pt_err_clear();
 	*ret = v;
 	*ret_n = n;

@@ -146,6 +146,12 @@ int pt_err_wrap(int err, const char *fmt, ...)
 	return err;
 }
 
+int pt_err_recode(int err, int cni_code)
+{
+	err_cni_code = cni_code;
+	return err;
+}
+
 const char *pt_err_msg(void)
 {
 	return err_msg;

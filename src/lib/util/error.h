@@ -22,6 +22,10 @@ int pt_err_code(int err, int cni_code, const char *fmt, ...)
  * cni0: " + the kernel's text). If nothing was recorded, strerror(-err) is used. */
 int pt_err_wrap(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Gives the recorded error the CNI code cni_code (a layer below CNI, such
+ * as util/fs.c, recorded it without one) and returns err. */
+int pt_err_recode(int err, int cni_code);
+
 /* The recorded message, or "" when none. */
 const char *pt_err_msg(void);
 

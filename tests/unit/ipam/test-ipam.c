@@ -976,7 +976,7 @@ static void test_resolv_conf(void **state)
 	assert_non_null(strstr(pt_err_msg(), "resolvConf"));
 	/* What never ends or never comes is refused at once. */
 	assert_int_equal(ipam_resolv_conf_parse("/dev/zero", &d), -EINVAL);
-	assert_string_equal(pt_err_msg(), "resolvConf: /dev/zero is not a regular file");
+	assert_string_equal(pt_err_msg(), "resolvConf: /dev/zero: not a regular file");
 	assert_int_equal(pt_err_cni_code(), 7);
 	snprintf(path, sizeof(path), "%s/fifo", f->dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
