@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cni/conf.h"
 #include "cni/env.h"
@@ -11,6 +10,7 @@
 #include "cni/version.h"
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 
@@ -122,40 +122,9 @@ int cni_conf_parse(const char *buf, size_t len, struct cni_conf **ret)
 
 int cni_read_all(int fd, char **ret, size_t *ret_len)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, size = 0;
+	int r = read_all_max(fd, NULL, CNI_CONF_MAX, 16384, ret, ret_len);
 
-	for (;;) {
-		ssize_t n;
-
-		if (size - len < 4096) {
-			char *p;
-
-			size = size ? size * 2 : 16384;
-			if (size > CNI_CONF_MAX + 1)
-				size = CNI_CONF_MAX + 1;
-			if (size - len == 0)
-				return pt_err_code(-EFBIG, CNI_ERR_IO, "larger than 16 MiB");
-			p = realloc(buf, size + 1);
-			if (!p)
-				return -ENOMEM;
-			buf = p;
-		}
-		n = read(fd, buf + len, size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return pt_err_code(-errno, CNI_ERR_IO, "read error: %s", strerror(errno));
-		if (n == 0)
-			break;
-		len += n;
-	}
-	if (len > CNI_CONF_MAX)
-		return pt_err_code(-EFBIG, CNI_ERR_IO, "larger than 16 MiB");
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	return r < 0 ? pt_err_recode(r, CNI_ERR_IO) : 0;
 }
 
 /* One entry of an "ips" list: a CIDR, or a bare address taken as a host. */

@@ -55,8 +55,9 @@ static const char *size_text(size_t n, char buf[32])
 	return buf;
 }
 
-static int read_fd(int fd, const char *path, size_t max, size_t hint, char **ret, size_t *ret_len)
+int read_all_max(int fd, const char *what, size_t max, size_t hint, char **ret, size_t *ret_len)
 {
+	const char *sep = what ? ": " : "";
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, size = 0;
 	char t[32];
@@ -68,7 +69,8 @@ static int read_fd(int fd, const char *path, size_t max, size_t hint, char **ret
 			char *p;
 
 			if (size > max)
-				return pt_err(-EFBIG, "%s: larger than %s", path, size_text(max, t));
+				return pt_err(-EFBIG, "%s%slarger than %s", what ? what : "", sep,
+					      size_text(max, t));
 			size = size ? 2 * size : hint + 1;
 			if (size > max + 1)
 				size = max + 1;
@@ -81,13 +83,13 @@ static int read_fd(int fd, const char *path, size_t max, size_t hint, char **ret
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return pt_err(-errno, "%s: %s", path, strerror(errno));
+			return pt_err(-errno, "%s%sread error: %s", what ? what : "", sep, strerror(errno));
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
 	if (len > max)
-		return pt_err(-EFBIG, "%s: larger than %s", path, size_text(max, t));
+		return pt_err(-EFBIG, "%s%slarger than %s", what ? what : "", sep, size_text(max, t));
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;
@@ -108,5 +110,5 @@ int read_regular_file(const char *path, int flags, size_t max, char **ret, size_
 		return pt_err(-EINVAL, "%s: not a regular file", path);
 	if ((unsigned long long)st.st_size > max)
 		return pt_err(-EFBIG, "%s: larger than %s", path, size_text(max, t));
-	return read_fd(fd, path, max, (size_t)st.st_size, ret, ret_len);
+	return read_all_max(fd, path, max, (size_t)st.st_size, ret, ret_len);
 }

@@ -12,6 +12,11 @@ int mkdir_p(const char *dir, mode_t mode);
  * else's business), top's own missing parents 0755. */
 int mkdir_p_private(const char *top, const char *dir);
 
+/* Reads all of fd into a malloc'd NUL-terminated buffer, at most max bytes
+ * (-EFBIG past it); hint is the size expected. Errors start with "what: "
+ * when what is not NULL. */
+int read_all_max(int fd, const char *what, size_t max, size_t hint, char **ret, size_t *ret_len);
+
 /* Reads the regular file path whole into a malloc'd NUL-terminated buffer,
  * at most max bytes. It is opened without blocking and must be a regular
  * file: a FIFO would wait for a writer, a device might never end. flags
