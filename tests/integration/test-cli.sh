@@ -390,7 +390,7 @@ case_reference_plugins() {
 
 # Malicious files among the network configs (docs/security.md "Malicious
 # configuration"): duplicate keys, a raw NUL byte, 16 MiB + 1, 5000 levels
-# deep. Each is left out with a warning naming it; the good network is
+# deep, a FIFO. Each is left out with a warning naming it; the good network is
 # listed and runs; asking for a broken one says why it is not found.
 case_bad_conflists() {
 	newroot badconf
@@ -403,14 +403,15 @@ case_bad_conflists() {
 	  printf '"}'; } >"$d/c-huge.conflist"
 	{ printf '{"cniVersion":"1.0.0","name":"deep","plugins":[{"type":"bridge"}],"x":'
 	  printf '[%.0s' {1..5000}; printf ']%.0s' {1..5000}; printf '}'; } >"$d/d-deep.conflist"
+	mkfifo "$d/e-fifo.conflist"	# no writer: reading it would wait for ever
 	out=$(pt network ls --json 2>"$PT_TMP/ls.err") || fail "network ls with broken files: $(cat "$PT_TMP/ls.err")"
 	assert_json "$out" 'map(.name) | join(",")' good "networks listed"
 	assert_contains "$(cat "$PT_TMP/ls.err")" \
-		"warning: networks left out (4 files in $d cannot be read; the first: $d/a-dup.conflist: line 1, column " \
+		"warning: networks left out (5 files in $d cannot be read; the first: $d/a-dup.conflist: line 1, column " \
 		"warning of network ls"
-	assert_contains "$(pt_expect 3 network inspect dup)" "no such network: dup (4 files in $d cannot be read" "inspect of a broken network"
+	assert_contains "$(pt_expect 3 network inspect dup)" "no such network: dup (5 files in $d cannot be read" "inspect of a broken network"
 	assert_eq ok "$(pt run --net good -- echo ok 2>/dev/null)" "a container on the good network"
-	rm -f "$d"/[a-d]-*.conflist
+	rm -f "$d"/[a-e]-*.conflist
 	endroot
 }
 
@@ -424,8 +425,11 @@ case_state_modes() { # UMASK
 	# plugins from the build tree, so that their links are made too
 	(umask "$1" && unset PONTOON_CNI_PATH && pt network create m >/dev/null &&
 		pt run -d --name w --net m -- sleep 300 >/dev/null) || fail "create and run with umask $1"
-	[ -d "$run/cni-bin" ] && [ -e "$run/dns" ] && [ -e "$run/containers/w/log" ] ||
+	# (cni-bin is made only when no plugins are installed: checked when there)
+	[ -e "$run/dns" ] && [ -e "$run/containers/w/log" ] ||
 		fail "not all of the state was made: $(cd "$run" && find . | xargs)"
+	# parents of the run dir are not private: 0755 less the umask
+	assert_eq "$(printf %o $((0755 & ~0$1)))" "$(stat -c %a "$PONTOON_ROOT/run")" "mode of the run dir's parent pontoon made"
 	bad=$(find "$run" "$res" -type d ! -perm 700 -printf '%P=%m ')
 	assert_eq "" "$bad" "directories that are not 0700"
 	bad=$(find "$run" "$res" -type f ! -path "$run/netns/*" ! -name hosts ! -name resolv.conf \
@@ -434,8 +438,11 @@ case_state_modes() { # UMASK
 	assert_eq "644 644" "$(stat -c %a "$run/containers/w/hosts" "$run/containers/w/resolv.conf" | xargs)" \
 		"modes of the container's hosts and resolv.conf"
 	assert_eq "" "$(find "$PONTOON_ROOT" ! -type l -perm -o+w -printf '%P ')" "world-writable"
-	assert_contains "$(pt exec w -- setpriv --reuid=65534 --regid=65534 --clear-groups cat /etc/hosts /etc/resolv.conf)" \
-		"nameserver" "hosts and resolv.conf read by an unprivileged user in the container"
+	local f
+	for f in hosts:w resolv.conf:nameserver; do
+		assert_contains "$(pt exec w -- setpriv --reuid=65534 --regid=65534 --clear-groups cat "/etc/${f%%:*}")" \
+			"${f#*:}" "/etc/${f%%:*} read by an unprivileged user in the container"
+	done
 	endroot
 }
 

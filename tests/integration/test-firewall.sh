@@ -199,6 +199,10 @@ blocked_packets() {
 	got=$(nsx out timeout 5 socat -T2 - "TCP:$PT_UP4:8081,bind=198.51.100.9,connect-timeout=2" </dev/null 2>/dev/null)
 	[[ $got =~ ^h2\ 198\.51\.100\.9 ]] || fail "198.51.100.9 to the published port 8081: got '$got'"
 	pm_expect_none tcp h2 198.51.100.9 7000
+	ipn host route del 198.51.100.9/32 via $PT_OUT4
+	ipn host route del fd00:ec2::254/128 via $PT_OUT6
+	ipn out addr del 198.51.100.9/32 dev eth0
+	ipn out addr del fd00:ec2::254/128 dev eth0
 }
 
 # The network's list changed between two ADDs: 198.51.100.0/25 lies inside

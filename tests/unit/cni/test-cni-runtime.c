@@ -264,6 +264,10 @@ static void test_cache_read_strict(void **state)
 	assert_int_equal(symlink(good, path), 0);
 	assert_err(cni_cache_read(dir, "n", "c", "eth0", &got), 5, "n-c-eth0");
 	assert_int_equal(unlink(path), 0);
+	/* a FIFO with no writer: refused at once, never waited on */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_err(cni_cache_read(dir, "n", "c", "eth0", &got), 5, "not a regular file");
+	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rename(good, path), 0);
 	assert_int_equal(cni_cache_read(dir, "n", "c", "eth0", &got), 0);
 	assert_string_equal(got.netns, "/run/x");
