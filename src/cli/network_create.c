@@ -443,7 +443,8 @@ static int parse_opts(int argc, char **argv, struct create_opts *o)
 		return cli_usage_error(&usage, "expects exactly one NAME");
 	o->name = argv[optind];
 	/* 64 at most: "network/container id/ifname" must fit an nft comment
-	 * (128 bytes) with the CLI's 32-byte ids, or every run would fail. */
+	 * (NFT_COMMENT_MAX, 250 bytes) with the CLI's 32-byte ids and any
+	 * interface name, or every run would fail; 64 leaves room to spare. */
 	if (!cni_valid_id(o->name) || strlen(o->name) > 64)
 		return cli_usage_error(&usage, "network name \"%s\" must match [a-zA-Z0-9][a-zA-Z0-9_.-]* "
 				       "(64 at most)", o->name);
