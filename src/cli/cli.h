@@ -132,7 +132,9 @@ void random_id(char buf[33]);
 
 /* ---- networks ---- */
 
-int net_load_all(struct cni_conflist ***ret, size_t *ret_n);
+/* Every network of the conf dir; files that cannot be read are left out,
+ * with a warning on stderr when warn_unread (a listing). */
+int net_load_all(struct cni_conflist ***ret, size_t *ret_n, bool warn_unread);
 /* 0, or EXIT_NOTFOUND after printing the error. */
 int net_find(const char *name, struct cni_conflist **ret);
 /* The bridge plugin's entry (NULL when the list has none). */

@@ -112,7 +112,7 @@ static void gc_networks(json_t *live, json_t *done)
 	struct cni_conflist **nets;
 	size_t n;
 
-	if (net_load_all(&nets, &n) < 0)
+	if (net_load_all(&nets, &n, false) < 0)
 		return;
 	for (size_t k = 0; k < n; k++) {
 		size_t deleted = 0;

@@ -197,14 +197,14 @@ static const char *unread_note(const struct cni_conflist_unread *u, char *buf, s
 	return buf;
 }
 
-int net_load_all(struct cni_conflist ***ret, size_t *ret_n)
+int net_load_all(struct cni_conflist ***ret, size_t *ret_n, bool warn_unread)
 {
 	struct cni_conflist_unread unread = { 0 };
 	char note[sizeof(unread.first) + PATH_MAX + 64];
 	int r = cni_conflist_load_dir(cli.conf_dir, ret, ret_n, &unread);
 
-	/* A broken file is left out, not fatal, but never silently. */
-	if (r >= 0 && unread.n)
+	/* A broken file is left out, not fatal, but a listing says so. */
+	if (r >= 0 && unread.n && warn_unread)
 		fprintf(stderr, "pontoon: warning: networks left out%s\n",
 			unread_note(&unread, note, sizeof(note)));
 	return r;

@@ -461,7 +461,7 @@ static int create(struct create_opts *o)
 	size_t n = 0;
 	int r;
 
-	r = net_load_all(&nets, &n);
+	r = net_load_all(&nets, &n, false);
 	if (r < 0)
 		return cli_lib_error(EXIT_FAIL, r, "cannot read %s", cli.conf_dir);
 	snprintf(path, sizeof(path), "%s/%s.conflist", cli.conf_dir, o->name);

@@ -101,7 +101,7 @@ int cmd_network_ls(int argc, char **argv)
 		return r;
 	if (optind != argc)
 		return cli_usage_error(&ls_usage, "unexpected argument \"%s\"", argv[optind]);
-	r = net_load_all(&nets, &n);
+	r = net_load_all(&nets, &n, true);
 	if (r < 0)
 		return cli_lib_error(EXIT_FAIL, r, "cannot read %s", cli.conf_dir);
 	r = ctr_load_all(&containers);

@@ -269,7 +269,7 @@ int cmd_network_prune(int argc, char **argv)
 		return cli_lib_error(EXIT_FAIL, r, "cannot take the state lock");
 	r = ctr_load_all(&containers);
 	if (r >= 0)
-		r = net_load_all(&nets, &n);
+		r = net_load_all(&nets, &n, false);
 	if (r < 0) {
 		close(lock);
 		return cli_lib_error(EXIT_FAIL, r, "cannot read the state");
