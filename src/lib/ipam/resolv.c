@@ -78,7 +78,7 @@ int ipam_resolv_conf_parse(const char *path, struct cni_dns *ret)
 {
 	_cleanup_free_ char *text = NULL;
 	struct cni_dns d = { 0 };
-	char *line, *next;
+	char *line, *next, *end;
 	size_t len;
 	int err;
 
@@ -90,10 +90,14 @@ int ipam_resolv_conf_parse(const char *path, struct cni_dns *ret)
 		return pt_err_recode(err, err == -EINVAL || err == -EFBIG ? CNI_ERR_INVALID_CONFIG
 									  : CNI_ERR_IO);
 	}
-	for (line = text; line && err == 0; line = next) {
-		next = strchr(line, '\n');
+	/* memchr, not strchr: a NUL byte ends its line's words, not the file */
+	end = text + len;
+	for (line = text; line < end && err == 0; line = next) {
+		next = memchr(line, '\n', (size_t)(end - line));
 		if (next)
 			*next++ = '\0';
+		else
+			next = end;
 		err = parse_line(line, &d);
 	}
 	if (err < 0) {

@@ -971,6 +971,21 @@ static void test_resolv_conf(void **state)
 	assert_int_equal(d.n_options, 2);
 	assert_string_equal(d.options[0], "ndots:5");
 	ipam_dns_clear(&d);
+	/* A NUL byte ends its line's words, not the file. */
+	{
+		static const char text[] = "nameserver 10.0.0.1\0junk\nnameserver 10.0.0.2\n";
+		FILE *nul;
+
+		snprintf(path, sizeof(path), "%s/nul", f->dir);
+		nul = fopen(path, "w");
+		assert_non_null(nul);
+		assert_int_equal(fwrite(text, 1, sizeof(text) - 1, nul), sizeof(text) - 1);
+		fclose(nul);
+		assert_int_equal(ipam_resolv_conf_parse(path, &d), 0);
+		assert_int_equal(d.n_nameservers, 2);
+		assert_string_equal(d.nameservers[1], "10.0.0.2");
+		ipam_dns_clear(&d);
+	}
 	snprintf(path, sizeof(path), "%s/none", f->dir);
 	assert_int_equal(ipam_resolv_conf_parse(path, &d), -ENOENT);
 	assert_non_null(strstr(pt_err_msg(), "resolvConf"));
