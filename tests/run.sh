@@ -61,8 +61,18 @@ record_fail() { NFAIL=$((NFAIL + 1)); FAILED_NAMES+=("$1"); }
 # What exists before the tests, so only what they leave counts as a leak.
 ns_list() { ip netns list 2>/dev/null | awk '{print $1}' | sort; }
 root_links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort; }
+# pontoon's own paths in the machine's file system: every test keeps its
+# state under a PONTOON_ROOT of its own, so none may appear here.
+machine_paths() {
+	local d
+	for d in /run/pontoon /var/lib/pontoon /var/lib/cni/networks /etc/cni/net.d; do
+		[ -e "$d" ] && echo "$d"
+	done
+	return 0
+}
 BASE_NS=$(ns_list)
 BASE_LINKS=$(root_links)
+BASE_PATHS=$(machine_paths)
 extra_root_links=$(comm -23 <(echo "$BASE_LINKS") <(printf '%s\n' lo eth0 | sort) | xargs)
 [ -n "$extra_root_links" ] &&
 	say "note: links in the root namespace before the tests (not counted): $extra_root_links" >&2
@@ -294,6 +304,11 @@ for l in $(comm -13 <(echo "$BASE_LINKS") <(root_links)); do
 	record_fail "leak: link $l"
 	leaks=$((leaks + 1))
 done
+for d in $(comm -13 <(echo "$BASE_PATHS") <(machine_paths)); do
+	say "FAIL leak: $d created in the machine's file system"
+	record_fail "leak: path $d"
+	leaks=$((leaks + 1))
+done
 # Processes carrying this run's marker, found by a process that does not
 # carry it; killed by pid.
 left=$(env -u PONTOON_TEST_RUN bash -c '
@@ -309,7 +324,7 @@ for p in $left; do
 	kill -KILL "$p" 2>/dev/null
 done
 if [ $leaks -eq 0 ]; then
-	say "ok   nothing left behind (namespaces, root links, processes)"
+	say "ok   nothing left behind (namespaces, root links, pontoon paths of the machine, processes)"
 	NPASS=$((NPASS + 1))
 fi
 
