@@ -448,12 +448,23 @@ worker() {
 				n=0
 				c=
 				read -r c 2>/dev/null <"/proc/$pid/task/$pid/children"
+				killed=()
 				for c in $c; do
-					is_own_child "$pid" "$c" && kill -KILL "$c" 2>/dev/null && n=$((n + 1))
+					is_own_child "$pid" "$c" && kill -KILL "$c" 2>/dev/null && n=$((n + 1)) && killed+=("$c")
 				done
 			fi
 			wait $pid
 			rc=$?
+			# SIGKILL is delivered asynchronously: a supervisor killed a
+			# moment ago may still look alive to after_run, which would
+			# then count a container as up whose process is about to die
+			# with it (seen once in CI: "container c2-0 is not running").
+			if [ $mode = child ]; then
+				for c in "${killed[@]}"; do
+					n_wait=0
+					while running "$c" && [ $((n_wait += 1)) -lt 20000 ]; do tt_usleep 100; done
+				done
+			fi
 			case $mode:$rc in
 			random:137)
 				kills=$((kills + 1))
