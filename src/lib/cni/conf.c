@@ -13,7 +13,6 @@
 #include "util/fs.h"
 #include "util/json.h"
 
-
 void cni_conf_free(struct cni_conf *c)
 {
 	if (!c)

@@ -4,7 +4,6 @@
  * needs a type, a lone plugin config is a list of one. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 

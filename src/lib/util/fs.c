@@ -57,11 +57,13 @@ static const char *size_text(size_t n, char buf[32])
 
 int read_all_max(int fd, const char *what, size_t max, size_t hint, char **ret, size_t *ret_len)
 {
-	const char *sep = what ? ": " : "";
+	const char *pre = what ? what : "", *sep = what ? ": " : "";
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, size = 0;
 	char t[32];
 
+	/* The buffer grows to max + 1 at most: filling that is the one way
+	 * past max, and it is caught before the next read. */
 	for (;;) {
 		ssize_t n;
 
@@ -69,8 +71,7 @@ int read_all_max(int fd, const char *what, size_t max, size_t hint, char **ret, 
 			char *p;
 
 			if (size > max)
-				return pt_err(-EFBIG, "%s%slarger than %s", what ? what : "", sep,
-					      size_text(max, t));
+				return pt_err(-EFBIG, "%s%slarger than %s", pre, sep, size_text(max, t));
 			size = size ? 2 * size : hint + 1;
 			if (size > max + 1)
 				size = max + 1;
@@ -83,13 +84,11 @@ int read_all_max(int fd, const char *what, size_t max, size_t hint, char **ret, 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return pt_err(-errno, "%s%sread error: %s", what ? what : "", sep, strerror(errno));
+			return pt_err(-errno, "%s%sread error: %s", pre, sep, strerror(errno));
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
-	if (len > max)
-		return pt_err(-EFBIG, "%s%slarger than %s", what ? what : "", sep, size_text(max, t));
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;
